@@ -1,0 +1,178 @@
+import app from '@adonisjs/core/services/app'
+import { type HttpContext, ExceptionHandler } from '@adonisjs/core/http'
+import { errors as vineErrors } from '@vinejs/vine'
+import { DomainError } from '#domain/shared/errors'
+
+export interface ApiError {
+  code: string
+  message: string
+  field?: string
+}
+
+/**
+ * The one place that maps error codes to HTTP statuses. Domain errors carry
+ * a code only; their status is decided here.
+ */
+const STATUS_BY_CODE: Record<string, number> = {
+  E_NOT_FOUND: 404,
+  E_ROW_NOT_FOUND: 404,
+  E_ROUTE_NOT_FOUND: 404,
+  E_FEATURE_DISABLED: 404,
+  E_CONFLICT: 409,
+  E_VERSION_CONFLICT: 409,
+  E_DUPLICATE: 409,
+  E_UNAUTHORIZED_ACCESS: 401,
+  E_FORBIDDEN: 403,
+  E_MISSING_ABILITY: 403,
+  E_MALFORMED_JSON: 400,
+  E_REQUEST_ENTITY_TOO_LARGE: 413,
+  E_TOO_MANY_REQUESTS: 429,
+  E_VALIDATION_ERROR: 422,
+  E_SERVICE_UNAVAILABLE: 503,
+}
+
+/** Failures that mean "the database is not reachable right now", not "bug". */
+const DATABASE_DOWN_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'EPIPE',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+  '53300', // too_many_connections
+])
+
+type ErrorLike = {
+  name?: string
+  code?: string
+  status?: number
+  message?: string
+  type?: string
+}
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as ErrorLike | undefined
+  if (!e || typeof e !== 'object') return false
+  if (e.name === 'KnexTimeoutError') return true
+  if (e.code && DATABASE_DOWN_CODES.has(e.code)) return true
+  return (
+    typeof e.message === 'string' &&
+    (e.message.includes('Connection terminated') ||
+      e.message.includes('timeout exceeded when trying to connect'))
+  )
+}
+
+export default class HttpExceptionHandler extends ExceptionHandler {
+  protected debug = app.inDev
+
+  /** Turns any thrown value into a status and the one error shape of DESIGN.md §6. */
+  toApiErrors(error: unknown): {
+    status: number
+    errors: ApiError[]
+    headers?: Record<string, string>
+  } {
+    if (error instanceof vineErrors.E_VALIDATION_ERROR) {
+      const messages = error.messages as { field: string; message: string; rule: string }[]
+      return {
+        status: 422,
+        errors: messages.map((m) => ({
+          code: 'E_VALIDATION_ERROR',
+          message: m.message,
+          field: m.field,
+        })),
+      }
+    }
+
+    if (error instanceof DomainError) {
+      return {
+        status: STATUS_BY_CODE[error.code] ?? 422,
+        errors: [
+          {
+            code: error.code,
+            message: error.message,
+            ...(error.field ? { field: error.field } : {}),
+          },
+        ],
+      }
+    }
+
+    if (isDatabaseUnavailable(error)) {
+      return {
+        status: 503,
+        headers: { 'Retry-After': '5' },
+        errors: [
+          {
+            code: 'E_SERVICE_UNAVAILABLE',
+            message: 'The database is unavailable, try again shortly',
+          },
+        ],
+      }
+    }
+
+    const e = (error ?? {}) as ErrorLike & { getRetryAfter?: () => number; response?: unknown }
+
+    // body-parser marks JSON syntax errors with this type and a 400 status.
+    if (e.type === 'entity.parse.failed' || (error instanceof SyntaxError && e.status === 400)) {
+      return {
+        status: 400,
+        errors: [{ code: 'E_MALFORMED_JSON', message: 'The request body is not valid JSON' }],
+      }
+    }
+
+    if (e.code === 'E_ROW_NOT_FOUND') {
+      return {
+        status: 404,
+        errors: [{ code: 'E_NOT_FOUND', message: 'The resource does not exist' }],
+      }
+    }
+    if (e.code === 'E_ROUTE_NOT_FOUND') {
+      return {
+        status: 404,
+        errors: [{ code: 'E_ROUTE_NOT_FOUND', message: 'No route matches this method and path' }],
+      }
+    }
+
+    const status =
+      typeof e.status === 'number' ? e.status : e.code ? STATUS_BY_CODE[e.code] : undefined
+    if (status && status >= 400 && status < 500) {
+      const headers: Record<string, string> = {}
+      if (status === 429 && typeof e.getRetryAfter === 'function') {
+        headers['Retry-After'] = String(e.getRetryAfter())
+      }
+      return {
+        status,
+        headers,
+        errors: [{ code: e.code ?? `E_HTTP_${status}`, message: e.message ?? 'Request failed' }],
+      }
+    }
+
+    return { status: 500, errors: [{ code: 'E_INTERNAL', message: 'Internal server error' }] }
+  }
+
+  async handle(error: unknown, ctx: HttpContext) {
+    const { status, errors, headers } = this.toApiErrors(error)
+    for (const [name, value] of Object.entries(headers ?? {})) {
+      ctx.response.header(name, value)
+    }
+    if (status === 500 && this.debug) {
+      // Development only: the stack helps whoever is running `pnpm dev`.
+      const stack = error instanceof Error ? error.stack : String(error)
+      return ctx.response.status(500).send({ errors, debug: { stack } })
+    }
+    return ctx.response.status(status).send({ errors })
+  }
+
+  async report(error: unknown, ctx: HttpContext) {
+    const { status } = this.toApiErrors(error)
+    if (status >= 500) {
+      ctx.logger.error({ err: error, requestId: ctx.request.id() }, 'request failed')
+    }
+  }
+}

@@ -1,0 +1,54 @@
+/*
+ * Every variable of DESIGN.md §8, validated once at boot. Secrets come from
+ * the environment only; optional ones default in config/, not here.
+ */
+import { Env } from '@adonisjs/core/env'
+
+export default await Env.create(new URL('../', import.meta.url), {
+  NODE_ENV: Env.schema.enum(['development', 'production', 'test'] as const),
+  PORT: Env.schema.number.optional(),
+  HOST: Env.schema.string.optional({ format: 'host' }),
+  APP_KEY: Env.schema.secret(),
+  LOG_LEVEL: Env.schema.enum.optional([
+    'fatal',
+    'error',
+    'warn',
+    'info',
+    'debug',
+    'trace',
+    'silent',
+  ] as const),
+
+  DATABASE_URL: Env.schema.string.optional(),
+  DB_HOST: Env.schema.string.optional(),
+  DB_PORT: Env.schema.number.optional(),
+  DB_USER: Env.schema.string.optional(),
+  DB_PASSWORD: Env.schema.secret.optional(),
+  DB_DATABASE: Env.schema.string.optional(),
+  DB_POOL_MAX: Env.schema.number.optional(),
+
+  SIWE_DOMAIN: Env.schema.string.optional(),
+  SIWE_URI: Env.schema.string.optional(),
+  SIWE_CHAIN_IDS: Env.schema.string.optional(),
+
+  TELEGRAM_BOT_TOKEN: Env.schema.secret.optional(),
+  TELEGRAM_BOT_USERNAME: Env.schema.string.optional(),
+  TELEGRAM_WEBHOOK_SECRET: Env.schema.secret.optional(),
+  TELEGRAM_API_ROOT: Env.schema.string.optional(),
+
+  SMTP_HOST: Env.schema.string.optional(),
+  SMTP_PORT: Env.schema.number.optional(),
+  SMTP_USER: Env.schema.string.optional(),
+  SMTP_PASSWORD: Env.schema.secret.optional(),
+  MAIL_FROM: Env.schema.string.optional(),
+
+  WEBHOOK_ALLOW_PRIVATE_ADDRESSES: Env.schema.boolean.optional(),
+  CORS_ORIGINS: Env.schema.string.optional(),
+  FEATURE_INTENTS: Env.schema.boolean.optional(),
+  FEATURE_EVENT_STORE: Env.schema.boolean.optional(),
+  WORKERS: Env.schema.enum.optional(['on', 'off'] as const),
+  RATE_LIMIT_AUTH_PER_MINUTE: Env.schema.number.optional(),
+  RATE_LIMIT_API_PER_MINUTE: Env.schema.number.optional(),
+  ESCALATION_MINUTES: Env.schema.number.optional(),
+  BODY_LIMIT: Env.schema.string.optional(),
+})
