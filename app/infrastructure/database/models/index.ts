@@ -1,0 +1,6 @@
+export { default as User } from './user.js'
+export { default as Position } from './position.js'
+export { default as Signal } from './signal.js'
+export { default as Alert } from './alert.js'
+export { default as Intent } from './intent.js'
+export { default as EventStoreEntry } from './event_store_entry.js'

@@ -1,0 +1,40 @@
+import { DateTime } from 'luxon'
+import { column, hasMany } from '@adonisjs/lucid/orm'
+import type { HasMany } from '@adonisjs/lucid/types/relations'
+import type { Preferences } from '#domain/users/preferences'
+import { UuidModel } from './base.js'
+import { jsonColumn } from './json_column.js'
+import Position from './position.js'
+import Alert from './alert.js'
+import Intent from './intent.js'
+
+export default class User extends UuidModel {
+  @column()
+  declare walletAddress: string
+
+  /** What the user chose, never the defaults: those are filled on read. */
+  @jsonColumn()
+  declare preferences: Partial<Preferences>
+
+  /** bigint: pg returns it as a string. Not serialized: a chat id is private. */
+  @column({ serializeAs: null })
+  declare telegramChatId: string | null
+
+  @column()
+  declare email: string | null
+
+  @column.dateTime({ autoCreate: true })
+  declare createdAt: DateTime
+
+  @column.dateTime({ autoCreate: true, autoUpdate: true })
+  declare updatedAt: DateTime
+
+  @hasMany(() => Position)
+  declare positions: HasMany<typeof Position>
+
+  @hasMany(() => Alert)
+  declare alerts: HasMany<typeof Alert>
+
+  @hasMany(() => Intent)
+  declare intents: HasMany<typeof Intent>
+}

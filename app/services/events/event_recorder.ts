@@ -1,0 +1,131 @@
+import { DateTime } from 'luxon'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import features from '#config/features'
+import { DomainError } from '#domain/shared/errors'
+import type { AggregateType, EventType } from '#domain/events/event_types'
+import { currentContext } from '#infrastructure/context/request_context'
+
+export interface NewEvent {
+  aggregateType: AggregateType
+  aggregateId: string
+  eventType: EventType
+  payload: Record<string, unknown>
+  /** Merged over the actor and request id of the current context. */
+  metadata?: Record<string, unknown>
+  /**
+   * Optimistic concurrency: the version the caller last saw. When given, the
+   * event is written as version expectedVersion + 1 and anything else already
+   * there is a conflict. When omitted, the next free version is taken.
+   */
+  expectedVersion?: number
+  occurredAt?: DateTime
+}
+
+export interface RecordedEvent {
+  id: string
+  position: string
+  aggregateType: string
+  aggregateId: string
+  version: number
+  eventType: string
+  occurredAt: Date
+}
+
+const VERSION_CONSTRAINT = 'event_store_aggregate_version_unique'
+
+/**
+ * Appends events to the event store inside the caller's transaction, so an
+ * event exists exactly when the change it records was committed.
+ */
+export class EventRecorder {
+  get enabled() {
+    return features.eventStore
+  }
+
+  async append(trx: TransactionClientContract, event: NewEvent): Promise<RecordedEvent | null> {
+    if (!this.enabled) return null
+    const [recorded] = await this.appendMany(trx, [event])
+    return recorded
+  }
+
+  /**
+   * Several events in one statement (a batch of snapshots records one event
+   * per snapshot). Versions are assigned per aggregate in input order.
+   */
+  async appendMany(trx: TransactionClientContract, events: NewEvent[]): Promise<RecordedEvent[]> {
+    if (!this.enabled || events.length === 0) return []
+    const context = currentContext()
+    const baseMetadata: Record<string, unknown> = {}
+    if (context.actor) baseMetadata.actor = context.actor
+    if (context.requestId) baseMetadata.requestId = context.requestId
+
+    const rows = events.map((event, index) => ({
+      ord: index,
+      aggregate_type: event.aggregateType,
+      aggregate_id: event.aggregateId,
+      expected_version: event.expectedVersion ?? null,
+      event_type: event.eventType,
+      payload: event.payload,
+      metadata: { ...baseMetadata, ...event.metadata },
+      occurred_at: (event.occurredAt ?? DateTime.utc()).toISO(),
+    }))
+
+    try {
+      // One round trip: the next version of each aggregate is computed in SQL
+      // from the current maximum, plus the event's rank among this batch's
+      // events for the same aggregate. Two transactions racing for the same
+      // version block on the unique index; the loser gets 23505 -> conflict.
+      const result = await trx.rawQuery(
+        `
+        with input as (
+          select * from jsonb_to_recordset(?::jsonb) as x(
+            ord int, aggregate_type text, aggregate_id uuid, expected_version int,
+            event_type text, payload jsonb, metadata jsonb, occurred_at timestamptz)
+        ),
+        ranked as (
+          select input.*,
+                 row_number() over (partition by aggregate_type, aggregate_id order by ord) as rank
+          from input
+        ),
+        current as (
+          select r.aggregate_type, r.aggregate_id, coalesce(max(e.version), 0) as version
+          from (select distinct aggregate_type, aggregate_id from input) r
+          left join event_store e
+            on e.aggregate_type = r.aggregate_type and e.aggregate_id = r.aggregate_id
+          group by r.aggregate_type, r.aggregate_id
+        )
+        insert into event_store (aggregate_type, aggregate_id, version, event_type, payload, metadata, occurred_at)
+        select r.aggregate_type, r.aggregate_id,
+               coalesce(r.expected_version, c.version) + r.rank,
+               r.event_type, r.payload, r.metadata, r.occurred_at
+        from ranked r
+        join current c using (aggregate_type, aggregate_id)
+        order by r.ord
+        returning id, position, aggregate_type, aggregate_id, version, event_type, occurred_at
+        `,
+        [JSON.stringify(rows)]
+      )
+      return result.rows.map((row: Record<string, unknown>) => ({
+        id: row.id as string,
+        position: String(row.position),
+        aggregateType: row.aggregate_type as string,
+        aggregateId: row.aggregate_id as string,
+        version: row.version as number,
+        eventType: row.event_type as string,
+        occurredAt: row.occurred_at as Date,
+      }))
+    } catch (error) {
+      const pgError = error as { code?: string; constraint?: string }
+      if (pgError.code === '23505' && pgError.constraint === VERSION_CONSTRAINT) {
+        throw new DomainError(
+          'E_VERSION_CONFLICT',
+          'Another change to the same record was saved first; reload and try again'
+        )
+      }
+      throw error
+    }
+  }
+}
+
+const eventRecorder = new EventRecorder()
+export default eventRecorder
