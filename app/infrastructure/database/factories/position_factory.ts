@@ -6,6 +6,10 @@ import { Position } from '#models'
  * A healthy Aave v3 position by default: 10 ETH at $2,000 (LT 0.825) against
  * 8,000 USDC, health factor 2.0625.
  */
+// Each made snapshot is one hour older than the previous one, so several
+// snapshots of one position never collide on (user, protocol, chain, snapshot_at).
+let sequence = 0
+
 export const PositionFactory = factory
   .define(Position, ({ faker }) => ({
     walletAddress: faker.finance.ethereumAddress().toLowerCase(),
@@ -23,7 +27,7 @@ export const PositionFactory = factory
     ],
     debt: [{ symbol: 'USDC', amount: '8000', valueUsd: '8000', priceUsd: '1' }],
     metadata: {},
-    snapshotAt: DateTime.utc().startOf('second'),
+    snapshotAt: DateTime.utc().startOf('second').minus({ hours: sequence++ }),
   }))
   .state('risky', (position) => {
     // HF 1.1 exactly: 10 ETH at $2,000 × 0.825 / 15,000

@@ -1,0 +1,230 @@
+import { test } from '@japa/runner'
+import db from '@adonisjs/lucid/services/db'
+import testUtils from '@adonisjs/core/services/test_utils'
+import { v7 as uuidv7 } from 'uuid'
+import eventRecorder from '#services/events/event_recorder'
+import { DomainError } from '#domain/shared/errors'
+import { requestContext } from '#infrastructure/context/request_context'
+import { truncateAll } from '#tests/helpers/database'
+
+test.group('Event recorder | versions', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  test('versions increase per aggregate, independently of other aggregates', async ({ assert }) => {
+    const a = uuidv7()
+    const b = uuidv7()
+    await db.transaction(async (trx) => {
+      await eventRecorder.append(trx, {
+        aggregateType: 'user',
+        aggregateId: a,
+        eventType: 'user.registered',
+        payload: {},
+      })
+      await eventRecorder.append(trx, {
+        aggregateType: 'user',
+        aggregateId: b,
+        eventType: 'user.registered',
+        payload: {},
+      })
+      await eventRecorder.append(trx, {
+        aggregateType: 'user',
+        aggregateId: a,
+        eventType: 'user.preferences_updated',
+        payload: { changes: [] },
+      })
+    })
+    const { rows } = await db.rawQuery(
+      `select aggregate_id, version, event_type from event_store order by position`
+    )
+    assert.deepEqual(
+      rows.map((r: any) => [r.aggregate_id === a ? 'a' : 'b', r.version, r.event_type]),
+      [
+        ['a', 1, 'user.registered'],
+        ['b', 1, 'user.registered'],
+        ['a', 2, 'user.preferences_updated'],
+      ]
+    )
+  })
+
+  test('appendMany numbers several events of one aggregate in order, in one statement', async ({
+    assert,
+  }) => {
+    const a = uuidv7()
+    const recorded = await db.transaction((trx) =>
+      eventRecorder.appendMany(trx, [
+        {
+          aggregateType: 'position',
+          aggregateId: a,
+          eventType: 'position.snapshot_recorded',
+          payload: { n: 1 },
+        },
+        {
+          aggregateType: 'position',
+          aggregateId: a,
+          eventType: 'position.snapshot_recorded',
+          payload: { n: 2 },
+        },
+        { aggregateType: 'user', aggregateId: a, eventType: 'user.registered', payload: {} },
+      ])
+    )
+    assert.deepEqual(
+      recorded.map((e) => [e.aggregateType, e.version]),
+      [
+        ['position', 1],
+        ['position', 2],
+        ['user', 1],
+      ]
+    )
+    const { rows } = await db.rawQuery(
+      `select payload->>'n' as n from event_store where aggregate_type = 'position' order by version`
+    )
+    assert.deepEqual(
+      rows.map((r: any) => r.n),
+      ['1', '2']
+    )
+  })
+
+  test('an expected version that was already taken is a conflict, not a duplicate', async ({
+    assert,
+  }) => {
+    const a = uuidv7()
+    await db.transaction((trx) =>
+      eventRecorder.append(trx, {
+        aggregateType: 'user',
+        aggregateId: a,
+        eventType: 'user.registered',
+        payload: {},
+      })
+    )
+    const error = await db
+      .transaction((trx) =>
+        eventRecorder.append(trx, {
+          aggregateType: 'user',
+          aggregateId: a,
+          eventType: 'user.preferences_updated',
+          payload: {},
+          expectedVersion: 0,
+        })
+      )
+      .catch((e) => e)
+    assert.instanceOf(error, DomainError)
+    assert.equal(error.code, 'E_VERSION_CONFLICT')
+    const { rows } = await db.rawQuery(
+      `select count(*)::int as n from event_store where aggregate_id = ?`,
+      [a]
+    )
+    assert.equal(rows[0].n, 1)
+  })
+
+  test('metadata carries the actor and request id of the current context', async ({ assert }) => {
+    const a = uuidv7()
+    await requestContext.run({ requestId: 'req-123', actor: { type: 'user', id: a } }, () =>
+      db.transaction((trx) =>
+        eventRecorder.append(trx, {
+          aggregateType: 'user',
+          aggregateId: a,
+          eventType: 'user.registered',
+          payload: {},
+          metadata: { causationId: 'evt-1' },
+        })
+      )
+    )
+    const { rows } = await db.rawQuery(`select metadata from event_store where aggregate_id = ?`, [
+      a,
+    ])
+    assert.deepEqual(rows[0].metadata, {
+      actor: { type: 'user', id: a },
+      requestId: 'req-123',
+      causationId: 'evt-1',
+    })
+  })
+
+  test('a rolled back transaction leaves no event behind', async ({ assert }) => {
+    const a = uuidv7()
+    await db
+      .transaction(async (trx) => {
+        await eventRecorder.append(trx, {
+          aggregateType: 'user',
+          aggregateId: a,
+          eventType: 'user.registered',
+          payload: {},
+        })
+        throw new Error('the change failed')
+      })
+      .catch(() => {})
+    const { rows } = await db.rawQuery(
+      `select count(*)::int as n from event_store where aggregate_id = ?`,
+      [a]
+    )
+    assert.equal(rows[0].n, 0)
+  })
+})
+
+test.group('Event recorder | concurrency (committed rows)', (group) => {
+  group.each.teardown(() => truncateAll())
+
+  async function waitUntilBlockedOnLock() {
+    for (let i = 0; i < 200; i++) {
+      const { rows } = await db.rawQuery(
+        `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%insert into event_store%'`
+      )
+      if (rows[0].n > 0) return
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    throw new Error('the second append never blocked')
+  }
+
+  async function race(expectedVersion?: number) {
+    const a = uuidv7()
+    await db.transaction((trx) =>
+      eventRecorder.append(trx, {
+        aggregateType: 'user',
+        aggregateId: a,
+        eventType: 'user.registered',
+        payload: {},
+      })
+    )
+    const event = {
+      aggregateType: 'user' as const,
+      aggregateId: a,
+      eventType: 'user.preferences_updated' as const,
+      expectedVersion,
+    }
+    const first = await db.transaction()
+    const second = await db.transaction()
+    await eventRecorder.append(first, { ...event, payload: { by: 'first' } })
+    // The second append computes the same next version and blocks on the unique index...
+    const racing = eventRecorder.append(second, { ...event, payload: { by: 'second' } }).then(
+      () => 'ok',
+      (e) => e
+    )
+    await waitUntilBlockedOnLock()
+    // ...until the first commits; then it must fail rather than write a duplicate.
+    await first.commit()
+    const outcome = await racing
+    await second.rollback()
+    const { rows } = await db.rawQuery(
+      `select version, payload->>'by' as by from event_store where aggregate_id = ? order by version`,
+      [a]
+    )
+    return { outcome, rows }
+  }
+
+  test('two transactions appending the next version at once: one wins, the other gets a conflict', async ({
+    assert,
+  }) => {
+    const { outcome, rows } = await race()
+    assert.instanceOf(outcome, DomainError)
+    assert.equal((outcome as DomainError).code, 'E_VERSION_CONFLICT')
+    assert.deepEqual(rows, [
+      { version: 1, by: null },
+      { version: 2, by: 'first' },
+    ])
+  })
+
+  test('the same with an explicit expected version', async ({ assert }) => {
+    const { outcome, rows } = await race(1)
+    assert.equal((outcome as DomainError).code, 'E_VERSION_CONFLICT')
+    assert.lengthOf(rows, 2)
+  })
+})
