@@ -1,0 +1,104 @@
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import type { Asset } from '#domain/positions/types'
+
+export interface SnapshotRow {
+  userId: string
+  walletAddress: string
+  protocol: string
+  chainId: number
+  healthFactor: string | null
+  collateral: Asset[]
+  debt: Asset[]
+  metadata: Record<string, unknown>
+  /** ISO instant, UTC */
+  snapshotAt: string
+}
+
+export interface StoredSnapshotKey {
+  ord: number
+  id: string
+  created: boolean
+}
+
+/**
+ * Inserts many snapshots in ONE statement (jsonb_to_recordset: one parameter,
+ * no per-row round trips). A snapshot whose (user, protocol, chain, instant)
+ * already exists is skipped by the unique constraint and reported with the
+ * id of the row that was there first, so a retried ingest is idempotent.
+ */
+export async function insertSnapshots(
+  trx: TransactionClientContract,
+  rows: SnapshotRow[]
+): Promise<StoredSnapshotKey[]> {
+  const payload = JSON.stringify(
+    rows.map((r, ord) => ({
+      ord,
+      user_id: r.userId,
+      wallet_address: r.walletAddress,
+      protocol: r.protocol,
+      chain_id: r.chainId,
+      health_factor: r.healthFactor,
+      collateral: r.collateral,
+      debt: r.debt,
+      metadata: r.metadata,
+      snapshot_at: r.snapshotAt,
+    }))
+  )
+  const { rows: result } = await trx.rawQuery(
+    `
+    with input as (
+      select * from jsonb_to_recordset(?::jsonb) as x(
+        ord int, user_id uuid, wallet_address text, protocol text, chain_id int,
+        health_factor numeric, collateral jsonb, debt jsonb, metadata jsonb, snapshot_at timestamptz)
+    ),
+    inserted as (
+      insert into positions (user_id, wallet_address, protocol, chain_id, health_factor, collateral, debt, metadata, snapshot_at)
+      select user_id, wallet_address, protocol, chain_id, health_factor, collateral, debt, metadata, snapshot_at
+      from input order by ord
+      on conflict (user_id, protocol, chain_id, snapshot_at) do nothing
+      returning id, user_id, protocol, chain_id, snapshot_at
+    )
+    select i.ord, coalesce(n.id, p.id) as id, n.id is not null as created
+    from input i
+    left join inserted n
+      on n.user_id = i.user_id and n.protocol = i.protocol and n.chain_id = i.chain_id and n.snapshot_at = i.snapshot_at
+    left join positions p
+      on n.id is null
+     and p.user_id = i.user_id and p.protocol = i.protocol and p.chain_id = i.chain_id and p.snapshot_at = i.snapshot_at
+    order by i.ord
+    `,
+    [payload]
+  )
+  // The same snapshot twice in one batch: the first occurrence is "created",
+  // later ones are duplicates of it.
+  const seen = new Set<string>()
+  return result.map((r: { ord: number; id: string; created: boolean }) => {
+    const created = r.created && !seen.has(r.id)
+    seen.add(r.id)
+    return { ord: r.ord, id: r.id, created }
+  })
+}
+
+/**
+ * Finds or creates the users owning these wallets, in one statement each.
+ * Returns wallet -> user id, and the wallets that were new.
+ */
+export async function ensureUsersForWallets(
+  trx: TransactionClientContract,
+  wallets: string[]
+): Promise<{ ids: Map<string, string>; created: Set<string> }> {
+  const unique = [...new Set(wallets)]
+  const { rows: inserted } = await trx.rawQuery(
+    `insert into users (wallet_address) select unnest(?::text[]) order by 1
+     on conflict (wallet_address) do nothing returning id, wallet_address`,
+    [unique]
+  )
+  const { rows: all } = await trx.rawQuery(
+    `select id, wallet_address from users where wallet_address = any(?::text[])`,
+    [unique]
+  )
+  return {
+    ids: new Map(all.map((r: { id: string; wallet_address: string }) => [r.wallet_address, r.id])),
+    created: new Set(inserted.map((r: { wallet_address: string }) => r.wallet_address)),
+  }
+}

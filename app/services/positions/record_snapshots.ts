@@ -1,0 +1,154 @@
+import db from '@adonisjs/lucid/services/db'
+import type { DateTime } from 'luxon'
+import { v5 as uuidv5 } from 'uuid'
+import { computeHealthFactor, healthFactorsDiffer } from '#domain/positions/health_factor'
+import type { Asset } from '#domain/positions/types'
+import { DomainError } from '#domain/shared/errors'
+import eventRecorder, { type NewEvent } from '#services/events/event_recorder'
+import { ensureUsersForWallets, insertSnapshots, type SnapshotRow } from '#infrastructure/database/queries/snapshots'
+
+export interface SnapshotInput {
+  walletAddress?: string
+  protocol: string
+  chainId?: number
+  healthFactor?: string | null
+  collateral: Asset[]
+  debt: Asset[]
+  metadata?: Record<string, unknown>
+  snapshotAt: DateTime
+}
+
+/** Who is ingesting: a user for their own wallet, or a service for any wallet. */
+export type Ingestor = { kind: 'user'; userId: string; walletAddress: string } | { kind: 'service' }
+
+export interface RecordedSnapshot {
+  id: string
+  userId: string
+  protocol: string
+  chainId: number
+  snapshotAt: string
+  /** false when the same snapshot had been recorded before (a retry). */
+  created: boolean
+}
+
+/** Snapshots taken more than this far in the future are clock errors, not data. */
+const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000
+
+// Namespace for the stable id of a position stream (user, protocol, chain): the
+// event store aggregate of its snapshots.
+const POSITION_STREAM_NAMESPACE = '6f1d2c7e-3f64-4b8e-9a51-2d8f0c6b7a10'
+export function positionStreamId(userId: string, protocol: string, chainId: number) {
+  return uuidv5(`${userId}:${protocol}:${chainId}`, POSITION_STREAM_NAMESPACE)
+}
+
+/**
+ * Stores one or many snapshots — all or nothing, in one transaction — with
+ * their health factor, their `position.snapshot_recorded` events, and whatever
+ * the hooks derive from them (alerts, intent executions).
+ */
+export async function recordSnapshots(ingestor: Ingestor, inputs: SnapshotInput[]): Promise<RecordedSnapshot[]> {
+  const now = Date.now()
+  inputs.forEach((input, index) => {
+    if (input.snapshotAt.toMillis() > now + MAX_CLOCK_SKEW_MS) {
+      throw new DomainError(
+        'E_SNAPSHOT_IN_FUTURE',
+        'A snapshot cannot be taken in the future',
+        inputs.length > 1 ? `snapshots.${index}.snapshotAt` : 'snapshotAt'
+      )
+    }
+    if (ingestor.kind === 'user' && input.walletAddress && input.walletAddress !== ingestor.walletAddress) {
+      // A user records snapshots of their own wallet only; naming another is refused
+      // without saying whether that wallet is known.
+      throw new DomainError('E_FORBIDDEN_WALLET', 'You can only record snapshots of your own wallet', 'walletAddress')
+    }
+    if (ingestor.kind === 'service' && !input.walletAddress) {
+      throw new DomainError(
+        'E_VALIDATION_ERROR',
+        'The walletAddress field must be defined',
+        inputs.length > 1 ? `snapshots.${index}.walletAddress` : 'walletAddress'
+      )
+    }
+  })
+
+  return db.transaction(async (trx) => {
+    const events: NewEvent[] = []
+    let owners: Map<string, string>
+    if (ingestor.kind === 'user') {
+      owners = new Map([[ingestor.walletAddress, ingestor.userId]])
+    } else {
+      const { ids, created } = await ensureUsersForWallets(
+        trx,
+        inputs.map((i) => i.walletAddress!)
+      )
+      owners = ids
+      for (const wallet of created) {
+        events.push({
+          aggregateType: 'user',
+          aggregateId: ids.get(wallet)!,
+          eventType: 'user.registered',
+          payload: { walletAddress: wallet, via: 'ingest' },
+        })
+      }
+    }
+
+    const rows: SnapshotRow[] = inputs.map((input) => {
+      const wallet = input.walletAddress ?? (ingestor.kind === 'user' ? ingestor.walletAddress : '')
+      const computed = computeHealthFactor(input.collateral, input.debt)
+      const metadata = { ...input.metadata }
+      let healthFactor = computed
+      if (input.healthFactor !== undefined) {
+        // The indexer's figure is the one its protocol enforces; ours is kept
+        // beside it when they disagree, as a data-quality signal.
+        healthFactor = input.healthFactor
+        const disagree =
+          (input.healthFactor === null) !== (computed === null) ||
+          (input.healthFactor !== null && computed !== null && healthFactorsDiffer(input.healthFactor, computed))
+        if (disagree) metadata.computedHealthFactor = computed
+      }
+      return {
+        userId: owners.get(wallet)!,
+        walletAddress: wallet,
+        protocol: input.protocol,
+        chainId: input.chainId ?? 1,
+        healthFactor,
+        collateral: input.collateral,
+        debt: input.debt,
+        metadata,
+        snapshotAt: input.snapshotAt.toUTC().toISO()!,
+      }
+    })
+
+    const stored = await insertSnapshots(trx, rows)
+    for (const key of stored) {
+      if (!key.created) continue
+      const row = rows[key.ord]
+      events.push({
+        aggregateType: 'position',
+        aggregateId: positionStreamId(row.userId, row.protocol, row.chainId),
+        eventType: 'position.snapshot_recorded',
+        payload: {
+          snapshotId: key.id,
+          userId: row.userId,
+          walletAddress: row.walletAddress,
+          protocol: row.protocol,
+          chainId: row.chainId,
+          healthFactor: row.healthFactor,
+          snapshotAt: row.snapshotAt,
+        },
+      })
+    }
+    await eventRecorder.appendMany(trx, events)
+
+    return stored.map((key) => {
+      const row = rows[key.ord]
+      return {
+        id: key.id,
+        userId: row.userId,
+        protocol: row.protocol,
+        chainId: row.chainId,
+        snapshotAt: row.snapshotAt,
+        created: key.created,
+      }
+    })
+  })
+}

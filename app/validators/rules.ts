@@ -1,0 +1,52 @@
+import vine from '@vinejs/vine'
+import { DateTime } from 'luxon'
+
+/**
+ * Non-negative decimal strings only: no sign, no exponent, no hex, no
+ * whitespace — "1e3" or "-5" in an amount is a bug or an attack, not a number.
+ */
+export const DECIMAL = /^(0|[1-9]\d{0,59})(\.\d{1,36})?$/
+/** A relative change such as "-0.2" (−20 %) or "0.15"; the sign is allowed here. */
+export const SIGNED_DECIMAL = /^-?(0|[1-9]\d{0,17})(\.\d{1,36})?$/
+/** A ratio within 0..1 inclusive (liquidation thresholds). */
+export const UNIT_INTERVAL = /^(0(\.\d{1,36})?|1(\.0{1,36})?)$/
+export const SYMBOL = /^[A-Za-z0-9][A-Za-z0-9.\-_+]{0,31}$/
+export const WALLET = /^0x[0-9a-fA-F]{40}$/
+export const LOWER_SNAKE = /^[a-z][a-z0-9_]{0,63}$/
+
+export const decimalString = () =>
+  vine.string().trim().regex(DECIMAL).maxLength(100)
+
+/**
+ * An ISO 8601 instant that names its offset ("2026-03-03T12:00:00Z" or "+02:00"),
+ * normalised to UTC. A local time without an offset would be ambiguous.
+ */
+const isoInstantRule = vine.createRule((value, _options, field) => {
+  if (typeof value !== 'string') return
+  const withOffset = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/
+  const parsed = DateTime.fromISO(value, { setZone: true })
+  if (!withOffset.test(value) || !parsed.isValid) {
+    field.report('The {{ field }} field must be an ISO 8601 instant with an offset, such as 2026-03-03T12:00:00Z', 'isoInstant', field)
+    return
+  }
+  field.mutate(parsed.toUTC(), field)
+})
+
+export const isoInstant = () =>
+  vine
+    .string()
+    .trim()
+    .use(isoInstantRule())
+    .transform((value) => value as unknown as DateTime)
+
+export const walletAddress = () =>
+  vine
+    .string()
+    .trim()
+    .regex(WALLET)
+    .transform((value) => value.toLowerCase())
+
+export const pagination = {
+  limit: vine.number().withoutDecimals().range([1, 200]).optional(),
+  cursor: vine.string().trim().maxLength(200).optional(),
+}
