@@ -50,5 +50,6 @@ export default await Env.create(new URL('../', import.meta.url), {
   RATE_LIMIT_AUTH_PER_MINUTE: Env.schema.number.optional(),
   RATE_LIMIT_API_PER_MINUTE: Env.schema.number.optional(),
   ESCALATION_MINUTES: Env.schema.number.optional(),
+  QUEUE_CONCURRENCY: Env.schema.number.optional(),
   BODY_LIMIT: Env.schema.string.optional(),
 })

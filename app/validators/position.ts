@@ -18,7 +18,11 @@ const asset = vine.object({
   amount: decimalString(),
   valueUsd: decimalString(),
   priceUsd: decimalString().optional(),
-  address: vine.string().trim().regex(/^0x[0-9a-fA-F]{40}$/).optional(),
+  address: vine
+    .string()
+    .trim()
+    .regex(/^0x[0-9a-fA-F]{40}$/)
+    .optional(),
   liquidationThreshold: vine.string().trim().regex(UNIT_INTERVAL).optional(),
 })
 

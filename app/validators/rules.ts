@@ -14,8 +14,7 @@ export const SYMBOL = /^[A-Za-z0-9][A-Za-z0-9.\-_+]{0,31}$/
 export const WALLET = /^0x[0-9a-fA-F]{40}$/
 export const LOWER_SNAKE = /^[a-z][a-z0-9_]{0,63}$/
 
-export const decimalString = () =>
-  vine.string().trim().regex(DECIMAL).maxLength(100)
+export const decimalString = () => vine.string().trim().regex(DECIMAL).maxLength(100)
 
 /**
  * An ISO 8601 instant that names its offset ("2026-03-03T12:00:00Z" or "+02:00"),
@@ -26,7 +25,11 @@ const isoInstantRule = vine.createRule((value, _options, field) => {
   const withOffset = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/
   const parsed = DateTime.fromISO(value, { setZone: true })
   if (!withOffset.test(value) || !parsed.isValid) {
-    field.report('The {{ field }} field must be an ISO 8601 instant with an offset, such as 2026-03-03T12:00:00Z', 'isoInstant', field)
+    field.report(
+      'The {{ field }} field must be an ISO 8601 instant with an offset, such as 2026-03-03T12:00:00Z',
+      'isoInstant',
+      field
+    )
     return
   }
   field.mutate(parsed.toUTC(), field)

@@ -9,7 +9,10 @@ export function computeHealthFactor(collateral: Asset[], debt: Asset[]): string 
     (sum, a) => sum.plus(new Big(a.valueUsd).times(a.liquidationThreshold ?? '0')),
     new Big(0)
   )
-  return capacity.div(debtUsd).toFixed(18).replace(/\.?0+$/, '')
+  return capacity
+    .div(debtUsd)
+    .toFixed(18)
+    .replace(/\.?0+$/, '')
 }
 
 export function healthFactorsDiffer(a: string, b: string, tolerance = '0.001'): boolean {

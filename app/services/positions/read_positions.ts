@@ -30,7 +30,11 @@ export async function findPosition(userId: string, id: string): Promise<Position
   return position
 }
 
-export async function latestPosition(userId: string, protocol: string, chainId: number): Promise<Position> {
+export async function latestPosition(
+  userId: string,
+  protocol: string,
+  chainId: number
+): Promise<Position> {
   const position = await Position.query()
     .where({ user_id: userId, protocol, chain_id: chainId })
     .orderBy('snapshot_at', 'desc')

@@ -5,7 +5,11 @@ import { computeHealthFactor, healthFactorsDiffer } from '#domain/positions/heal
 import type { Asset } from '#domain/positions/types'
 import { DomainError } from '#domain/shared/errors'
 import eventRecorder, { type NewEvent } from '#services/events/event_recorder'
-import { ensureUsersForWallets, insertSnapshots, type SnapshotRow } from '#infrastructure/database/queries/snapshots'
+import {
+  ensureUsersForWallets,
+  insertSnapshots,
+  type SnapshotRow,
+} from '#infrastructure/database/queries/snapshots'
 
 export interface SnapshotInput {
   walletAddress?: string
@@ -46,7 +50,10 @@ export function positionStreamId(userId: string, protocol: string, chainId: numb
  * their health factor, their `position.snapshot_recorded` events, and whatever
  * the hooks derive from them (alerts, intent executions).
  */
-export async function recordSnapshots(ingestor: Ingestor, inputs: SnapshotInput[]): Promise<RecordedSnapshot[]> {
+export async function recordSnapshots(
+  ingestor: Ingestor,
+  inputs: SnapshotInput[]
+): Promise<RecordedSnapshot[]> {
   const now = Date.now()
   inputs.forEach((input, index) => {
     if (input.snapshotAt.toMillis() > now + MAX_CLOCK_SKEW_MS) {
@@ -56,10 +63,18 @@ export async function recordSnapshots(ingestor: Ingestor, inputs: SnapshotInput[
         inputs.length > 1 ? `snapshots.${index}.snapshotAt` : 'snapshotAt'
       )
     }
-    if (ingestor.kind === 'user' && input.walletAddress && input.walletAddress !== ingestor.walletAddress) {
+    if (
+      ingestor.kind === 'user' &&
+      input.walletAddress &&
+      input.walletAddress !== ingestor.walletAddress
+    ) {
       // A user records snapshots of their own wallet only; naming another is refused
       // without saying whether that wallet is known.
-      throw new DomainError('E_FORBIDDEN_WALLET', 'You can only record snapshots of your own wallet', 'walletAddress')
+      throw new DomainError(
+        'E_FORBIDDEN_WALLET',
+        'You can only record snapshots of your own wallet',
+        'walletAddress'
+      )
     }
     if (ingestor.kind === 'service' && !input.walletAddress) {
       throw new DomainError(
@@ -102,7 +117,9 @@ export async function recordSnapshots(ingestor: Ingestor, inputs: SnapshotInput[
         healthFactor = input.healthFactor
         const disagree =
           (input.healthFactor === null) !== (computed === null) ||
-          (input.healthFactor !== null && computed !== null && healthFactorsDiffer(input.healthFactor, computed))
+          (input.healthFactor !== null &&
+            computed !== null &&
+            healthFactorsDiffer(input.healthFactor, computed))
         if (disagree) metadata.computedHealthFactor = computed
       }
       return {
