@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon'
+import { type DateTime } from 'luxon'
 import { Position } from '#models'
 import { NotFoundError } from '#domain/shared/errors'
 import { decodeCursor, encodeCursor, isInstantIdPair } from '#services/shared/cursor'

@@ -33,7 +33,10 @@ test.group('Validators | snapshot', () => {
   test('rejects exponents, signs, hex and whitespace tricks in amounts', async ({ assert }) => {
     for (const amount of ['1e3', '-5', '0x10', '1.', '.5', '01', 'NaN', 'Infinity', '1 000', '']) {
       const fields = await fieldsOf(
-        createSnapshotValidator.validate({ ...good, collateral: [{ ...good.collateral[0], amount }] })
+        createSnapshotValidator.validate({
+          ...good,
+          collateral: [{ ...good.collateral[0], amount }],
+        })
       )
       assert.deepEqual(fields, ['collateral.0.amount'], `amount ${JSON.stringify(amount)}`)
     }
@@ -50,15 +53,25 @@ test.group('Validators | snapshot', () => {
       ['-0.1', false],
     ] as const) {
       const fields = await fieldsOf(
-        createSnapshotValidator.validate({ ...good, collateral: [{ ...good.collateral[0], liquidationThreshold: lt }] })
+        createSnapshotValidator.validate({
+          ...good,
+          collateral: [{ ...good.collateral[0], liquidationThreshold: lt }],
+        })
       )
       assert.deepEqual(fields, ok ? [] : ['collateral.0.liquidationThreshold'], lt)
     }
   })
 
   test('instants need an offset and must exist', async ({ assert }) => {
-    for (const snapshotAt of ['2026-03-03T12:00:00', '2026-13-03T12:00:00Z', 'yesterday', '1700000000']) {
-      assert.deepEqual(await fieldsOf(createSnapshotValidator.validate({ ...good, snapshotAt })), ['snapshotAt'])
+    for (const snapshotAt of [
+      '2026-03-03T12:00:00',
+      '2026-13-03T12:00:00Z',
+      'yesterday',
+      '1700000000',
+    ]) {
+      assert.deepEqual(await fieldsOf(createSnapshotValidator.validate({ ...good, snapshotAt })), [
+        'snapshotAt',
+      ])
     }
   })
 
@@ -71,8 +84,12 @@ test.group('Validators | snapshot', () => {
   })
 
   test('a batch holds 1 to 1,000 snapshots', async ({ assert }) => {
-    assert.deepEqual(await fieldsOf(createSnapshotBatchValidator.validate({ snapshots: [] })), ['snapshots'])
+    assert.deepEqual(await fieldsOf(createSnapshotBatchValidator.validate({ snapshots: [] })), [
+      'snapshots',
+    ])
     const many = Array.from({ length: 1001 }, () => good)
-    assert.deepEqual(await fieldsOf(createSnapshotBatchValidator.validate({ snapshots: many })), ['snapshots'])
+    assert.deepEqual(await fieldsOf(createSnapshotBatchValidator.validate({ snapshots: many })), [
+      'snapshots',
+    ])
   })
 })
