@@ -17,6 +17,9 @@ export default defineConfig({
     () => import('@adonisjs/core/providers/vinejs_provider'),
     () => import('@adonisjs/lucid/database_provider'),
     () => import('@adonisjs/queue/queue_provider'),
+    () => import('@adonisjs/auth/auth_provider'),
+    () => import('@adonisjs/limiter/limiter_provider'),
+    () => import('@adonisjs/cors/cors_provider'),
   ],
 
   preloads: [() => import('#start/routes'), () => import('#start/kernel')],

@@ -30,6 +30,9 @@ export default await Env.create(new URL('../', import.meta.url), {
   SIWE_DOMAIN: Env.schema.string.optional(),
   SIWE_URI: Env.schema.string.optional(),
   SIWE_CHAIN_IDS: Env.schema.string.optional(),
+  // An Ethereum JSON-RPC endpoint: needed only to verify smart-contract wallets (EIP-1271).
+  SIWE_RPC_URL: Env.schema.string.optional(),
+  ACCESS_TOKEN_TTL: Env.schema.string.optional(),
 
   TELEGRAM_BOT_TOKEN: Env.schema.secret.optional(),
   TELEGRAM_BOT_USERNAME: Env.schema.string.optional(),

@@ -3,8 +3,19 @@ import server from '@adonisjs/core/services/server'
 
 server.errorHandler(() => import('#exceptions/handler'))
 
-server.use([() => import('#middleware/force_json_response_middleware')])
+// Runs for every request, matched route or not.
+server.use([
+  () => import('#middleware/request_context_middleware'),
+  () => import('#middleware/force_json_response_middleware'),
+  () => import('@adonisjs/cors/cors_middleware'),
+])
 
-router.use([() => import('@adonisjs/core/bodyparser_middleware')])
+// Runs for every request with a matched route.
+router.use([
+  () => import('@adonisjs/core/bodyparser_middleware'),
+  () => import('@adonisjs/auth/initialize_auth_middleware'),
+])
 
-export const middleware = router.named({})
+export const middleware = router.named({
+  auth: () => import('#middleware/auth_middleware'),
+})

@@ -3,10 +3,50 @@
  * must not need generated files or boot the HTTP layer.
  */
 import router from '@adonisjs/core/services/router'
+import { middleware } from '#start/kernel'
+import { apiThrottle, authThrottle } from '#start/limiter'
 
 const HealthController = () => import('#controllers/health_controller')
+const AuthController = () => import('#controllers/auth_controller')
+const MeController = () => import('#controllers/me_controller')
+const PositionsController = () => import('#controllers/positions_controller')
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+// A malformed id cannot name anything: it is a 404 like any unknown id.
+router.where('id', { match: UUID })
 
 router.get('/health/live', [HealthController, 'live'])
 router.get('/health/ready', [HealthController, 'ready'])
 
-router.group(() => {}).prefix('/api/v1')
+router
+  .group(() => {
+    router
+      .group(() => {
+        router.get('/auth/nonce', [AuthController, 'nonce'])
+        router.post('/auth/siwe', [AuthController, 'siwe'])
+      })
+      .use(authThrottle)
+
+    // Users only
+    router
+      .group(() => {
+        router.post('/auth/logout', [AuthController, 'logout'])
+        router.get('/me', [MeController, 'show'])
+        router.patch('/me', [MeController, 'update'])
+        router.get('/positions', [PositionsController, 'index'])
+        router.get('/positions/history', [PositionsController, 'history'])
+        router.get('/positions/:id', [PositionsController, 'show'])
+      })
+      .use([middleware.auth({ as: 'user' }), apiThrottle])
+
+    // Users (own wallet) or services with positions:write
+    router
+      .post('/positions', [PositionsController, 'store'])
+      .use([middleware.auth({ as: 'any', abilities: ['positions:write'] }), apiThrottle])
+
+    // Services only
+    router
+      .post('/positions/batch', [PositionsController, 'storeBatch'])
+      .use([middleware.auth({ as: 'service', abilities: ['positions:write'] }), apiThrottle])
+  })
+  .prefix('/api/v1')

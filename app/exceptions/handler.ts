@@ -29,6 +29,14 @@ const STATUS_BY_CODE: Record<string, number> = {
   E_TOO_MANY_REQUESTS: 429,
   E_VALIDATION_ERROR: 422,
   E_SERVICE_UNAVAILABLE: 503,
+  E_FORBIDDEN_WALLET: 403,
+}
+
+/** Families of codes that share a status. */
+const STATUS_BY_PREFIX: [string, number][] = [['E_SIWE_', 401]]
+
+function statusOf(code: string): number | undefined {
+  return STATUS_BY_CODE[code] ?? STATUS_BY_PREFIX.find(([prefix]) => code.startsWith(prefix))?.[1]
 }
 
 /** Failures that mean "the database is not reachable right now", not "bug". */
@@ -92,7 +100,7 @@ export default class HttpExceptionHandler extends ExceptionHandler {
 
     if (error instanceof DomainError) {
       return {
-        status: STATUS_BY_CODE[error.code] ?? 422,
+        status: statusOf(error.code) ?? 422,
         errors: [
           {
             code: error.code,
@@ -116,7 +124,10 @@ export default class HttpExceptionHandler extends ExceptionHandler {
       }
     }
 
-    const e = (error ?? {}) as ErrorLike & { getRetryAfter?: () => number; response?: unknown }
+    const e = (error ?? {}) as ErrorLike & {
+      getDefaultHeaders?: () => Record<string, unknown>
+      response?: { availableIn?: number }
+    }
 
     // body-parser marks JSON syntax errors with this type and a 400 status.
     if (e.type === 'entity.parse.failed' || (error instanceof SyntaxError && e.status === 400)) {
@@ -143,8 +154,10 @@ export default class HttpExceptionHandler extends ExceptionHandler {
       typeof e.status === 'number' ? e.status : e.code ? STATUS_BY_CODE[e.code] : undefined
     if (status && status >= 400 && status < 500) {
       const headers: Record<string, string> = {}
-      if (status === 429 && typeof e.getRetryAfter === 'function') {
-        headers['Retry-After'] = String(e.getRetryAfter())
+      if (status === 429) {
+        // @adonisjs/limiter's ThrottleException knows when the budget refills.
+        const retryAfter = e.getDefaultHeaders?.()['Retry-After'] ?? e.response?.availableIn ?? 60
+        headers['Retry-After'] = String(retryAfter)
       }
       return {
         status,

@@ -1,7 +1,9 @@
 import { DateTime } from 'luxon'
+import env from '#start/env'
 import { column, hasMany } from '@adonisjs/lucid/orm'
+import { DbAccessTokensProvider } from '@adonisjs/auth/access_tokens'
 import type { HasMany } from '@adonisjs/lucid/types/relations'
-import type { Preferences } from '#domain/users/preferences'
+import type { StoredPreferences } from '#domain/users/preferences'
 import { UuidModel } from './base.js'
 import { jsonColumn } from './json_column.js'
 import Position from './position.js'
@@ -14,7 +16,7 @@ export default class User extends UuidModel {
 
   /** What the user chose, never the defaults: those are filled on read. */
   @jsonColumn()
-  declare preferences: Partial<Preferences>
+  declare preferences: StoredPreferences
 
   /** bigint: pg returns it as a string. Not serialized: a chat id is private. */
   @column({ serializeAs: null })
@@ -37,4 +39,12 @@ export default class User extends UuidModel {
 
   @hasMany(() => Intent)
   declare intents: HasMany<typeof Intent>
+
+  static accessTokens = DbAccessTokensProvider.forModel(User, {
+    table: 'auth_access_tokens',
+    type: 'user_token',
+    prefix: 'usr_',
+    tokenSecretLength: 40,
+    expiresIn: env.get('ACCESS_TOKEN_TTL', '7 days'),
+  })
 }

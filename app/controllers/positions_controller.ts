@@ -1,0 +1,60 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import {
+  createSnapshotBatchValidator,
+  createSnapshotValidator,
+  positionHistoryValidator,
+} from '#validators/position'
+import { recordSnapshots, type Ingestor } from '#services/positions/record_snapshots'
+import { findPosition, latestPositions, positionHistory } from '#services/positions/read_positions'
+import { positionToJson } from '#transformers/position_transformer'
+
+function ingestorOf(ctx: HttpContext): Ingestor {
+  return ctx.caller.kind === 'user'
+    ? { kind: 'user', userId: ctx.caller.user.id, walletAddress: ctx.caller.user.walletAddress }
+    : { kind: 'service' }
+}
+
+export default class PositionsController {
+  /** One snapshot: 201 when stored, 200 when this exact snapshot was already recorded. */
+  async store(ctx: HttpContext) {
+    const payload = await ctx.request.validateUsing(createSnapshotValidator)
+    const [recorded] = await recordSnapshots(ingestorOf(ctx), [payload])
+    const position = await findPosition(recorded.userId, recorded.id)
+    return ctx.response
+      .status(recorded.created ? 201 : 200)
+      .send({ data: positionToJson(position), meta: { alreadyRecorded: !recorded.created } })
+  }
+
+  /** Up to 1,000 snapshots, all or nothing. */
+  async storeBatch(ctx: HttpContext) {
+    const { snapshots } = await ctx.request.validateUsing(createSnapshotBatchValidator)
+    const recorded = await recordSnapshots(ingestorOf(ctx), snapshots)
+    const created = recorded.filter((r) => r.created).length
+    return ctx.response.status(201).send({
+      data: recorded.map((r) => ({
+        id: r.id,
+        protocol: r.protocol,
+        chainId: r.chainId,
+        snapshotAt: r.snapshotAt,
+        alreadyRecorded: !r.created,
+      })),
+      meta: { created, alreadyRecorded: recorded.length - created },
+    })
+  }
+
+  async index({ auth }: HttpContext) {
+    const positions = await latestPositions(auth.use('api').getUserOrFail().id)
+    return { data: positions.map(positionToJson), meta: { nextCursor: null } }
+  }
+
+  async history({ auth, request }: HttpContext) {
+    const query = await request.validateUsing(positionHistoryValidator, { data: request.qs() })
+    const page = await positionHistory(auth.use('api').getUserOrFail().id, query)
+    return { data: page.data.map(positionToJson), meta: { nextCursor: page.nextCursor } }
+  }
+
+  async show({ auth, params }: HttpContext) {
+    const position = await findPosition(auth.use('api').getUserOrFail().id, params.id)
+    return { data: positionToJson(position) }
+  }
+}

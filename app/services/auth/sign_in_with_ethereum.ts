@@ -1,0 +1,90 @@
+import db from '@adonisjs/lucid/services/db'
+import { createPublicClient, http, recoverMessageAddress, type Hex } from 'viem'
+import siwe from '#config/siwe'
+import { checkSiweMessage, looksLikeContractWalletSignature } from '#domain/auth/siwe'
+import { DomainError } from '#domain/shared/errors'
+import { User } from '#models'
+import eventRecorder from '#services/events/event_recorder'
+import { consumeNonce } from '#services/auth/nonces'
+import { requestContext } from '#infrastructure/context/request_context'
+
+export interface SignInResult {
+  user: User
+  token: { type: 'bearer'; value: string; expiresAt: Date | null }
+  created: boolean
+}
+
+async function verifySignature(message: string, signature: Hex, address: Hex): Promise<void> {
+  if (looksLikeContractWalletSignature(signature)) {
+    if (!siwe.rpcUrl) {
+      throw new DomainError(
+        'E_SIWE_CONTRACT_WALLET_UNSUPPORTED',
+        'Smart-contract wallet signatures (EIP-1271) cannot be verified: no RPC endpoint is configured'
+      )
+    }
+    const client = createPublicClient({ transport: http(siwe.rpcUrl, { timeout: 5_000 }) })
+    const valid = await client.verifyMessage({ address, message, signature }).catch(() => false)
+    if (!valid)
+      throw new DomainError('E_SIWE_SIGNATURE', 'The signature does not match the address')
+    return
+  }
+  let recovered: string
+  try {
+    recovered = await recoverMessageAddress({ message, signature })
+  } catch {
+    throw new DomainError('E_SIWE_SIGNATURE', 'The signature is not valid')
+  }
+  if (recovered.toLowerCase() !== address.toLowerCase()) {
+    throw new DomainError('E_SIWE_SIGNATURE', 'The signature does not match the address')
+  }
+}
+
+/**
+ * EIP-4361 sign-in: the message is checked, the signature verified, then —
+ * in one transaction — the nonce is consumed, the user created on first
+ * sign-in (recording `user.registered`) and a token issued.
+ */
+export async function signInWithEthereum(message: string, signature: Hex): Promise<SignInResult> {
+  const checked = checkSiweMessage(message, {
+    domain: siwe.domain,
+    uri: siwe.uri,
+    chainIds: siwe.chainIds,
+    now: new Date(),
+    maxAgeMs: siwe.maxMessageAgeMs,
+  })
+  await verifySignature(message, signature, checked.address)
+  const wallet = checked.address.toLowerCase()
+
+  const { user, created } = await db.transaction(async (trx) => {
+    if (!(await consumeNonce(trx, checked.nonce))) {
+      throw new DomainError(
+        'E_SIWE_NONCE',
+        'The nonce is unknown, expired or already used; ask for a new one'
+      )
+    }
+    const inserted = await trx.rawQuery(
+      `insert into users (wallet_address) values (?) on conflict (wallet_address) do nothing returning id`,
+      [wallet]
+    )
+    const existing = await User.query({ client: trx }).where('wallet_address', wallet).firstOrFail()
+    const isNew = inserted.rows.length === 1
+    if (isNew) {
+      const store = requestContext.getStore()
+      if (store) store.actor = { type: 'user', id: existing.id }
+      await eventRecorder.append(trx, {
+        aggregateType: 'user',
+        aggregateId: existing.id,
+        eventType: 'user.registered',
+        payload: { walletAddress: wallet, chainId: checked.chainId, via: 'siwe' },
+      })
+    }
+    return { user: existing, created: isNew }
+  })
+
+  const token = await User.accessTokens.create(user, ['*'], { name: `siwe:${checked.chainId}` })
+  return {
+    user,
+    created,
+    token: { type: 'bearer', value: token.value!.release(), expiresAt: token.expiresAt },
+  }
+}

@@ -1,0 +1,70 @@
+import vine from '@vinejs/vine'
+import { IANAZone } from 'luxon'
+import app from '@adonisjs/core/services/app'
+import { CHANNELS, RISK_PROFILES } from '#domain/users/preferences'
+import { LOWER_SNAKE, SYMBOL } from './rules.js'
+
+const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/
+
+const ianaZone = vine.createRule((value, _options, field) => {
+  if (typeof value === 'string' && !IANAZone.isValidZone(value)) {
+    field.report(
+      'The {{ field }} field must be an IANA time zone such as Europe/Paris',
+      'timezone',
+      field
+    )
+  }
+})
+
+/** Only https in production: alerts carry position data. */
+const webhookUrl = vine
+  .string()
+  .trim()
+  .maxLength(2048)
+  .url({ require_protocol: true, protocols: app.inProduction ? ['https'] : ['https', 'http'] })
+
+// Every field may be null in a PATCH: null removes the user's choice (back to the default).
+const preferences = vine.object({
+  riskProfile: vine.enum(RISK_PROFILES).nullable().optional(),
+  alertThresholds: vine
+    .object({
+      healthFactor: vine.number().range([1, 10]).nullable().optional(),
+    })
+    .nullable()
+    .optional(),
+  activeSignals: vine
+    .array(vine.string().trim().regex(LOWER_SNAKE))
+    .maxLength(50)
+    .distinct()
+    .nullable()
+    .optional(),
+  notificationChannels: vine
+    .array(vine.enum(CHANNELS))
+    .maxLength(4)
+    .distinct()
+    .nullable()
+    .optional(),
+  watchAssets: vine
+    .array(vine.string().trim().regex(SYMBOL).toUpperCase())
+    .maxLength(100)
+    .distinct()
+    .nullable()
+    .optional(),
+  timezone: vine.string().trim().maxLength(64).use(ianaZone()).nullable().optional(),
+  quietHours: vine
+    .object({ start: vine.string().regex(HH_MM), end: vine.string().regex(HH_MM) })
+    .nullable()
+    .optional(),
+  digest: vine
+    .enum(['off', 'daily'] as const)
+    .nullable()
+    .optional(),
+  webhookUrl: webhookUrl.nullable().optional(),
+})
+
+export const updateMeValidator = vine.create(
+  vine.object({
+    email: vine.string().trim().maxLength(254).email().toLowerCase().nullable().optional(),
+    preferences: preferences.optional(),
+  })
+)

@@ -1,0 +1,177 @@
+import { test } from '@japa/runner'
+import db from '@adonisjs/lucid/services/db'
+import env from '#start/env'
+import app from '@adonisjs/core/services/app'
+import testUtils from '@adonisjs/core/services/test_utils'
+import { UserFactory } from '#factories/user_factory'
+import { serviceToken, signIn, userToken } from '#tests/helpers/auth'
+import TokensCreate from '#commands/tokens_create'
+import { ApiClient } from '#models'
+
+test.group('Auth | user tokens expire and can be revoked', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  test('no token, a garbage token, a token of unknown id: 401 in the error shape', async ({
+    client,
+    assert,
+  }) => {
+    for (const token of [
+      undefined,
+      'nope',
+      'usr_MTIzNDU2.abcdefabcdefabcdefabcdefabcdefabcdef12',
+    ]) {
+      const request = client.get('/api/v1/me')
+      if (token) request.bearerToken(token)
+      const response = await request
+      response.assertStatus(401)
+      assert.equal(response.body().errors[0].code, 'E_UNAUTHORIZED_ACCESS')
+    }
+  })
+
+  test('an expired token is refused', async ({ client, assert }) => {
+    const { token, user } = await signIn(client)
+    ;(await client.get('/api/v1/me').bearerToken(token)).assertStatus(200)
+    await db
+      .from('auth_access_tokens')
+      .where('tokenable_id', user.id)
+      .update({ expires_at: new Date(Date.now() - 1000) })
+    const response = await client.get('/api/v1/me').bearerToken(token)
+    response.assertStatus(401)
+    assert.equal(response.body().errors[0].code, 'E_UNAUTHORIZED_ACCESS')
+  })
+
+  test('logout revokes the token it was called with, and only that one', async ({
+    client,
+    assert,
+  }) => {
+    const { token, user } = await signIn(client)
+    const other = await userToken(user)
+    const logout = await client.post('/api/v1/auth/logout').bearerToken(token)
+    logout.assertStatus(204)
+    ;(await client.get('/api/v1/me').bearerToken(token)).assertStatus(401)
+    ;(await client.get('/api/v1/me').bearerToken(other)).assertStatus(200)
+    const { rows } = await db.rawQuery(
+      `select count(*)::int as n from auth_access_tokens where tokenable_id = ?`,
+      [user.id]
+    )
+    assert.equal(rows[0].n, 1)
+  })
+})
+
+test.group('Auth | users and services are separate callers', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  test('a service token is refused on user-only routes', async ({ client, assert }) => {
+    const token = await serviceToken(['positions:write', 'signals:write'])
+    for (const path of ['/api/v1/me', '/api/v1/positions']) {
+      const response = await client.get(path).bearerToken(token)
+      response.assertStatus(401)
+      assert.equal(response.body().errors[0].code, 'E_UNAUTHORIZED_ACCESS')
+    }
+  })
+
+  test('a user token is refused on service-only routes', async ({ client, assert }) => {
+    const token = await userToken(await UserFactory.create())
+    const response = await client
+      .post('/api/v1/positions/batch')
+      .bearerToken(token)
+      .json({ snapshots: [] })
+    response.assertStatus(401)
+    assert.equal(response.body().errors[0].code, 'E_UNAUTHORIZED_ACCESS')
+  })
+
+  test('a service token without the ability is a 403', async ({ client, assert }) => {
+    const token = await serviceToken(['signals:write'])
+    const response = await client
+      .post('/api/v1/positions/batch')
+      .bearerToken(token)
+      .json({ snapshots: [] })
+    response.assertStatus(403)
+    assert.deepEqual(response.body().errors[0], {
+      code: 'E_MISSING_ABILITY',
+      message: 'This token lacks the "positions:write" ability',
+    })
+  })
+})
+
+test.group('Auth | rate limits', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+  group.each.teardown(() => {
+    env.set('RATE_LIMIT_AUTH_PER_MINUTE', 1_000_000)
+    env.set('RATE_LIMIT_API_PER_MINUTE', 1_000_000)
+  })
+
+  test('auth routes are limited per IP: 429 with Retry-After in the error shape', async ({
+    client,
+    assert,
+  }) => {
+    env.set('RATE_LIMIT_AUTH_PER_MINUTE', 3)
+    // Earlier tests spent this IP's budget with the limit lifted; start from zero.
+    await db.from('rate_limits').delete()
+    const statuses = []
+    for (let i = 0; i < 5; i++) statuses.push((await client.get('/api/v1/auth/nonce')).status())
+    assert.deepEqual(statuses, [200, 200, 200, 429, 429])
+    const limited = await client.get('/api/v1/auth/nonce')
+    limited.assertStatus(429)
+    const retryAfter = Number(limited.header('retry-after'))
+    assert.isAbove(retryAfter, 0)
+    assert.isAtMost(retryAfter, 60)
+    assert.equal(limited.body().errors[0].code, 'E_TOO_MANY_REQUESTS')
+  })
+
+  test('authenticated routes are limited per token, not per user', async ({ client, assert }) => {
+    env.set('RATE_LIMIT_API_PER_MINUTE', 2)
+    const user = await UserFactory.create()
+    const first = await userToken(user)
+    const second = await userToken(user)
+    const statuses = []
+    for (let i = 0; i < 3; i++)
+      statuses.push((await client.get('/api/v1/me').bearerToken(first)).status())
+    assert.deepEqual(statuses, [200, 200, 429])
+    ;(await client.get('/api/v1/me').bearerToken(second)).assertStatus(200)
+  })
+})
+
+test.group('Auth | tokens:create', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  test('creates the client and prints the token alone on the last line', async ({
+    client,
+    assert,
+  }) => {
+    const ace = await app.container.make('ace')
+    ace.ui.switchMode('raw')
+    const command = await ace.create(TokensCreate, [
+      '--name=indexer-1',
+      '--abilities=positions:write,signals:write',
+      '--expires-in=90d',
+    ])
+    await command.exec()
+    command.assertSucceeded()
+    const logs = command.logger.getLogs()
+    const last = logs.at(-1)!.message
+    assert.match(last, /^svc_[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
+
+    const apiClient = await ApiClient.findByOrFail('name', 'indexer-1')
+    const [token] = await ApiClient.accessTokens.all(apiClient)
+    assert.sameMembers(token.abilities, ['positions:write', 'signals:write'])
+    const days = (token.expiresAt!.getTime() - Date.now()) / 86_400_000
+    assert.approximately(days, 90, 0.01)
+
+    // and the printed token works against a service route
+    const response = await client
+      .post('/api/v1/positions/batch')
+      .bearerToken(last)
+      .json({ snapshots: [] })
+    response.assertStatus(422)
+  })
+
+  test('refuses unknown abilities', async ({ assert }) => {
+    const ace = await app.container.make('ace')
+    ace.ui.switchMode('raw')
+    const command = await ace.create(TokensCreate, ['--name=feed', '--abilities=admin:all'])
+    await command.exec()
+    assert.equal(command.exitCode, 1)
+    assert.isNull(await ApiClient.findBy('name', 'feed'))
+  })
+})
