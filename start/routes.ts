@@ -35,6 +35,7 @@ router
         router.patch('/me', [MeController, 'update'])
         router.get('/positions', [PositionsController, 'index'])
         router.get('/positions/history', [PositionsController, 'history'])
+        router.post('/positions/simulate', [PositionsController, 'simulate'])
         router.get('/positions/:id', [PositionsController, 'show'])
       })
       .use([middleware.auth({ as: 'user' }), apiThrottle])

@@ -3,9 +3,11 @@ import {
   createSnapshotBatchValidator,
   createSnapshotValidator,
   positionHistoryValidator,
+  simulateValidator,
 } from '#validators/position'
 import { recordSnapshots, type Ingestor } from '#services/positions/record_snapshots'
 import { findPosition, latestPositions, positionHistory } from '#services/positions/read_positions'
+import { simulateLatest } from '#services/positions/simulate'
 import { positionToJson } from '#transformers/position_transformer'
 
 function ingestorOf(ctx: HttpContext): Ingestor {
@@ -56,5 +58,17 @@ export default class PositionsController {
   async show({ auth, params }: HttpContext) {
     const position = await findPosition(auth.use('api').getUserOrFail().id, params.id)
     return { data: positionToJson(position) }
+  }
+
+  /** Relative price changes applied to the caller's latest snapshot of one position. */
+  async simulate({ auth, request }: HttpContext) {
+    const { protocol, chainId, priceChanges } = await request.validateUsing(simulateValidator)
+    const result = await simulateLatest(
+      auth.use('api').getUserOrFail().id,
+      protocol,
+      chainId ?? 1,
+      priceChanges
+    )
+    return { data: result }
   }
 }

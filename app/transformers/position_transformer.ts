@@ -1,10 +1,7 @@
-import Big from 'big.js'
 import type { Position } from '#models'
-import type { Asset } from '#domain/positions/types'
+import { toDecimalString, totalValueUsd } from '#domain/positions/health_factor'
 
-function totalUsd(assets: Asset[]): string {
-  return assets.reduce((sum, a) => sum.plus(a.valueUsd), new Big(0)).toFixed()
-}
+const totalUsd = (assets: Position['collateral']) => toDecimalString(totalValueUsd(assets))
 
 /** The JSON of one snapshot: camelCase, decimals as strings, instants ISO 8601 UTC. */
 export function positionToJson(position: Position) {

@@ -174,3 +174,57 @@ test.group('Positions | GET /positions/:id', (group) => {
     assert.deepEqual(stolen.body(), missing.body())
   })
 })
+
+test.group('Positions | POST /positions/simulate', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  test("applies price changes to the caller's latest snapshot", async ({ client, assert }) => {
+    const user = await UserFactory.create()
+    await seed(user, [
+      snapshotBody({
+        snapshotAt: '2026-11-01T00:00:00Z',
+        debt: [{ symbol: 'USDC', amount: '1', valueUsd: '1' }],
+      }),
+      snapshotBody({
+        snapshotAt: '2026-11-01T01:00:00Z',
+        debt: [{ symbol: 'USDC', amount: '10000', valueUsd: '10000', priceUsd: '1' }],
+      }),
+    ])
+    const response = await client
+      .post('/api/v1/positions/simulate')
+      .bearerToken(await userToken(user))
+      .json({ protocol: 'aave_v3', chainId: 1, priceChanges: { WETH: '-0.2' } })
+    response.assertStatus(200)
+    const data = response.body().data
+    assert.equal(data.snapshotAt, '2026-11-01T01:00:00.000Z')
+    assert.equal(data.currentHealthFactor, '1.65')
+    assert.equal(data.simulatedHealthFactor, '1.32')
+    assert.isFalse(data.liquidatable)
+    assert.equal(data.liquidationPrices[0].symbol, 'WETH')
+    assert.equal(data.liquidationPrices[0].liquidationPriceUsd, '1212.121212121212121212')
+  })
+
+  test('bad changes are 422 with the field; no position is a 404', async ({ client, assert }) => {
+    const user = await UserFactory.create()
+    const token = await userToken(user)
+    const none = await client
+      .post('/api/v1/positions/simulate')
+      .bearerToken(token)
+      .json({ protocol: 'aave_v3', priceChanges: { WETH: '-0.2' } })
+    none.assertStatus(404)
+
+    await seed(user, [snapshotBody()])
+    for (const [changes, field] of [
+      [{ WETH: '-20%' }, 'priceChanges.WETH'],
+      [{ WETH: '-1.5' }, 'priceChanges.WETH'],
+      [{ BTC: '-0.1' }, 'priceChanges.BTC'],
+    ] as const) {
+      const response = await client
+        .post('/api/v1/positions/simulate')
+        .bearerToken(token)
+        .json({ protocol: 'aave_v3', priceChanges: changes })
+      response.assertStatus(422)
+      assert.equal(response.body().errors[0].field, field)
+    }
+  })
+})

@@ -1,0 +1,103 @@
+import { test } from '@japa/runner'
+import { liquidationPrices, simulatePriceShock } from '#domain/positions/simulation'
+import { DomainError } from '#domain/shared/errors'
+
+// 10 ETH at $2,000 (LT 0.825) against 10,000 USDC: HF = 20000 × 0.825 / 10000 = 1.65
+const position = {
+  collateral: [
+    {
+      symbol: 'ETH',
+      amount: '10',
+      valueUsd: '20000',
+      priceUsd: '2000',
+      liquidationThreshold: '0.825',
+    },
+  ],
+  debt: [{ symbol: 'USDC', amount: '10000', valueUsd: '10000', priceUsd: '1' }],
+}
+
+test.group('Positions | price-shock simulation', () => {
+  test('ETH −20 % takes HF from 1.65 to 1.32', ({ assert }) => {
+    const result = simulatePriceShock(position, { ETH: '-0.2' })
+    assert.equal(result.currentHealthFactor, '1.65')
+    assert.equal(result.simulatedHealthFactor, '1.32')
+    assert.isFalse(result.liquidatable)
+    assert.equal(result.collateralUsd, '16000')
+    // 1 − 1/1.32 = 24.24 %
+    assert.equal(result.bufferToLiquidationPct, '24.24')
+  })
+
+  test('the liquidation price of ETH is debt / (amount × LT) = 1212.12…', ({ assert }) => {
+    const [eth] = liquidationPrices(position)
+    assert.equal(eth.liquidationPriceUsd, '1212.121212121212121212')
+    assert.equal(eth.currentPriceUsd, '2000')
+    assert.equal(eth.changePct, '-39.39')
+    // at that price HF is exactly 1 (to 18 places)
+    const atLiquidation = simulatePriceShock(position, { ETH: '-0.393939393939393939394' })
+    const hf = Number(atLiquidation.simulatedHealthFactor)
+    assert.approximately(hf, 1, 1e-15)
+  })
+
+  test('ETH −50 % is liquidatable', ({ assert }) => {
+    const result = simulatePriceShock(position, { eth: '-0.5' })
+    assert.equal(result.simulatedHealthFactor, '0.825')
+    assert.isTrue(result.liquidatable)
+  })
+
+  test('debt prices move too (a stablecoin depeg upwards hurts)', ({ assert }) => {
+    const result = simulatePriceShock(position, { USDC: '0.1' })
+    assert.equal(result.simulatedHealthFactor, '1.5')
+  })
+
+  test('two collateral assets: each liquidation price holds the other fixed', ({ assert }) => {
+    const two = {
+      collateral: [
+        {
+          symbol: 'ETH',
+          amount: '10',
+          valueUsd: '20000',
+          priceUsd: '2000',
+          liquidationThreshold: '0.8',
+        },
+        { symbol: 'WBTC', amount: '1', valueUsd: '60000', liquidationThreshold: '0.7' },
+      ],
+      debt: [{ symbol: 'USDC', amount: '50000', valueUsd: '50000' }],
+    }
+    const [eth, wbtc] = liquidationPrices(two)
+    // ETH: (50000 − 60000×0.7) / (10×0.8) = 1000
+    assert.equal(eth.liquidationPriceUsd, '1000')
+    // WBTC: (50000 − 20000×0.8) / (1×0.7) = 48571.428…; price derived from value/amount
+    assert.equal(wbtc.liquidationPriceUsd, '48571.428571428571428571')
+    assert.equal(wbtc.currentPriceUsd, '60000')
+  })
+
+  test('no liquidation price without debt, or when other collateral covers the debt', ({
+    assert,
+  }) => {
+    assert.isNull(liquidationPrices({ ...position, debt: [] })[0].liquidationPriceUsd)
+    const covered = {
+      collateral: [
+        { symbol: 'ETH', amount: '10', valueUsd: '20000', liquidationThreshold: '0.8' },
+        { symbol: 'USDC', amount: '100000', valueUsd: '100000', liquidationThreshold: '0.8' },
+      ],
+      debt: [{ symbol: 'DAI', amount: '50000', valueUsd: '50000' }],
+    }
+    assert.isNull(liquidationPrices(covered)[0].liquidationPriceUsd)
+  })
+
+  test('unknown asset and impossible changes are domain errors naming the field', ({ assert }) => {
+    for (const [changes, code, field] of [
+      [{ BTC: '-0.1' }, 'E_UNKNOWN_ASSET', 'priceChanges.BTC'],
+      [{ ETH: '-1.5' }, 'E_INVALID_PRICE_CHANGE', 'priceChanges.ETH'],
+    ] as const) {
+      try {
+        simulatePriceShock(position, changes)
+        assert.fail('should throw')
+      } catch (error) {
+        assert.instanceOf(error, DomainError)
+        assert.equal((error as DomainError).code, code)
+        assert.equal((error as DomainError).field, field)
+      }
+    }
+  })
+})
