@@ -1,0 +1,68 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+async function waitFor(url: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url)
+      if (response.status < 500) return
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`${url} did not come up`)
+}
+
+export interface RunningServer {
+  url: string
+  stop(): Promise<void>
+}
+
+function start(args: string[], port: number, readyPath: string, extraEnv: Record<string, string> = {}) {
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...extraEnv },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  const url = `http://127.0.0.1:${port}`
+  return {
+    ready: waitFor(url + readyPath),
+    server: {
+      url,
+      stop: () =>
+        new Promise<void>((resolve) => {
+          child.once('exit', () => resolve())
+          child.kill('SIGTERM')
+          setTimeout(() => child.kill('SIGKILL'), 5_000).unref()
+        }),
+    },
+  }
+}
+
+/** The real API (`pnpm start`'s entry point) in a child process. */
+export async function startApi(): Promise<RunningServer> {
+  const { ready, server } = start(['bin/start.js'], await freePort(), '/health/live')
+  await ready
+  return server
+}
+
+/** The baseline: node:http + pg, same query, no framework. */
+export async function startBare(): Promise<RunningServer> {
+  const { ready, server } = start(['--import', '@poppinss/ts-exec', 'bench/lib/bare_server.ts'], await freePort(), '/health')
+  await ready
+  return server
+}

@@ -1,0 +1,56 @@
+/*
+ * `pnpm bench [name ...]`: builds the dataset once, then runs each benchmark
+ * against a baseline measured in the same run, and prints their ratio.
+ * Never compare against numbers in a file: these machines are shared and noisy.
+ */
+import os from 'node:os'
+import pg from 'pg'
+import { bootApp } from './lib/app.js'
+import { ensureDataset, pgConfig } from './lib/dataset.js'
+
+export interface BenchResult {
+  metric: string
+  api: number
+  baseline: number
+  baselineName: string
+  ratio: number
+  target: string
+  pass: boolean
+}
+
+const selected = process.argv.slice(2)
+const app = await bootApp()
+const { ApiClient, User } = await import('#models')
+
+const helpers = {
+  async serviceToken() {
+    const client = await ApiClient.firstOrCreate({ name: 'bench' }, { name: 'bench' })
+    return (await ApiClient.accessTokens.create(client, ['positions:write', 'signals:write'])).value!.release()
+  },
+  async userTokens(ids: string[]) {
+    const users = await User.query().whereIn('id', ids)
+    const tokens: string[] = []
+    for (const user of users) tokens.push((await User.accessTokens.create(user)).value!.release())
+    return tokens
+  },
+}
+
+const pool = new pg.Pool(pgConfig())
+console.log(`machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`)
+const dataset = await ensureDataset(pool)
+console.log(`dataset: ${dataset.users} users, ${dataset.snapshots} snapshots (${dataset.seconds.toFixed(1)} s)`)
+
+const benches = [(await import('./ingest.bench.js')).default, (await import('./latest.bench.js')).default]
+let failed = 0
+for (const bench of benches) {
+  if (selected.length > 0 && !selected.includes(bench.name)) continue
+  const result = await bench.run(pool, helpers as any)
+  if (!result.pass) failed++
+  console.log(
+    `\n${bench.name}: ${result.metric}\n  api ${result.api}  |  baseline ${result.baseline} (${result.baselineName})  |  ratio ${result.ratio.toFixed(2)}  target ${result.target}  ${result.pass ? 'PASS' : 'MISS'}`
+  )
+}
+
+await pool.end()
+await app.terminate()
+process.exitCode = failed > 0 ? 1 : 0
