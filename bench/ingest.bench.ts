@@ -1,4 +1,4 @@
-import pg from 'pg'
+import type pg from 'pg'
 import type { BenchResult } from './run.js'
 import { randomUsers } from './lib/dataset.js'
 import { startApi } from './lib/servers.js'
@@ -12,13 +12,46 @@ function snapshot(wallet: string, at: Date) {
     protocol: 'aave_v3',
     chainId: 1,
     collateral: [
-      { symbol: 'WETH', amount: '10', valueUsd: '25000', priceUsd: '2500', liquidationThreshold: '0.825', address: '0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2' },
-      { symbol: 'WBTC', amount: '0.5', valueUsd: '30000', priceUsd: '60000', liquidationThreshold: '0.7', address: '0x2260FAC5E5542a773Aa44fBCfeDf7C193bc2C599' },
-      { symbol: 'USDC', amount: '5000', valueUsd: '5000', priceUsd: '1', liquidationThreshold: '0.78', address: '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48' },
+      {
+        symbol: 'WETH',
+        amount: '10',
+        valueUsd: '25000',
+        priceUsd: '2500',
+        liquidationThreshold: '0.825',
+        address: '0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2',
+      },
+      {
+        symbol: 'WBTC',
+        amount: '0.5',
+        valueUsd: '30000',
+        priceUsd: '60000',
+        liquidationThreshold: '0.7',
+        address: '0x2260FAC5E5542a773Aa44fBCfeDf7C193bc2C599',
+      },
+      {
+        symbol: 'USDC',
+        amount: '5000',
+        valueUsd: '5000',
+        priceUsd: '1',
+        liquidationThreshold: '0.78',
+        address: '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48',
+      },
     ],
     debt: [
-      { symbol: 'USDT', amount: '12000', valueUsd: '12000', priceUsd: '1', address: '0xdAC17F958D2ee523a2206206994597C13D831ec7' },
-      { symbol: 'DAI', amount: '5000', valueUsd: '5000', priceUsd: '1', address: '0x6B175474E89094C44Da98b954EedeAC495271d0F' },
+      {
+        symbol: 'USDT',
+        amount: '12000',
+        valueUsd: '12000',
+        priceUsd: '1',
+        address: '0xdAC17F958D2ee523a2206206994597C13D831ec7',
+      },
+      {
+        symbol: 'DAI',
+        amount: '5000',
+        valueUsd: '5000',
+        priceUsd: '1',
+        address: '0x6B175474E89094C44Da98b954EedeAC495271d0F',
+      },
     ],
     metadata: { source: 'bench', block: 21000000 },
     snapshotAt: at.toISOString(),
@@ -33,13 +66,27 @@ function batches(wallets: string[], base: Date) {
 }
 
 /** The baseline: the same rows through pg, 500 per multi-row INSERT (the documented ceiling). */
-async function rawInsert(pool: pg.Pool, rows: ReturnType<typeof snapshot>[], ids: Map<string, string>) {
+async function rawInsert(
+  pool: pg.Pool,
+  rows: ReturnType<typeof snapshot>[],
+  ids: Map<string, string>
+) {
   for (let i = 0; i < rows.length; i += 500) {
     const chunk = rows.slice(i, i + 500)
     const values: unknown[] = []
     const tuples = chunk.map((r, j) => {
       const o = j * 9
-      values.push(ids.get(r.walletAddress), r.walletAddress, r.protocol, r.chainId, '1.8', JSON.stringify(r.collateral), JSON.stringify(r.debt), JSON.stringify(r.metadata), r.snapshotAt)
+      values.push(
+        ids.get(r.walletAddress),
+        r.walletAddress,
+        r.protocol,
+        r.chainId,
+        '1.8',
+        JSON.stringify(r.collateral),
+        JSON.stringify(r.debt),
+        JSON.stringify(r.metadata),
+        r.snapshotAt
+      )
       return `($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}, $${o + 5}, $${o + 6}, $${o + 7}, $${o + 8}, $${o + 9})`
     })
     await pool.query(
@@ -66,18 +113,21 @@ export default {
       // warm-up: one batch each way, not measured
       await fetch(`${api.url}/api/v1/positions/batch`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ snapshots: batches(wallets, new Date(stamp - 2 * 365 * 86_400_000))[0] }),
+        headers: { 'content-type': 'application/json', 'authorization': `Bearer ${token}` },
+        body: JSON.stringify({
+          snapshots: batches(wallets, new Date(stamp - 2 * 365 * 86_400_000))[0],
+        }),
       })
 
       let started = performance.now()
       for (const snapshots of apiBatches) {
         const response = await fetch(`${api.url}/api/v1/positions/batch`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          headers: { 'content-type': 'application/json', 'authorization': `Bearer ${token}` },
           body: JSON.stringify({ snapshots }),
         })
-        if (response.status !== 201) throw new Error(`batch ingest answered ${response.status}: ${await response.text()}`)
+        if (response.status !== 201)
+          throw new Error(`batch ingest answered ${response.status}: ${await response.text()}`)
       }
       const apiRate = rows / ((performance.now() - started) / 1000)
 

@@ -25,12 +25,20 @@ function load(url: string, paths: () => { path: string; headers?: Record<string,
 }
 
 async function warm(url: string, paths: () => { path: string; headers?: Record<string, string> }) {
-  await autocannon({ url, connections: 10, duration: 2, requests: [{ setupRequest: (r) => ({ ...r, ...paths() }) }] })
+  await autocannon({
+    url,
+    connections: 10,
+    duration: 2,
+    requests: [{ setupRequest: (r) => ({ ...r, ...paths() }) }],
+  })
 }
 
 export default {
   name: 'latest',
-  async run(pool: pg.Pool, helpers: { userTokens: (ids: string[]) => Promise<string[]> }): Promise<BenchResult> {
+  async run(
+    pool: pg.Pool,
+    helpers: { userTokens: (ids: string[]) => Promise<string[]> }
+  ): Promise<BenchResult> {
     const users = await randomUsers(pool, SAMPLE_USERS)
     const tokens = await helpers.userTokens(users.map((u) => u.id))
     const pick = () => Math.floor(Math.random() * users.length)
@@ -48,7 +56,10 @@ export default {
     const api = await startApi()
     let apiResult: autocannon.Result
     try {
-      const paths = () => ({ path: '/api/v1/positions', headers: { authorization: `Bearer ${tokens[pick()]}` } })
+      const paths = () => ({
+        path: '/api/v1/positions',
+        headers: { authorization: `Bearer ${tokens[pick()]}` },
+      })
       await warm(api.url, paths)
       apiResult = await load(api.url, paths)
     } finally {

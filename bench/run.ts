@@ -25,7 +25,9 @@ const { ApiClient, User } = await import('#models')
 const helpers = {
   async serviceToken() {
     const client = await ApiClient.firstOrCreate({ name: 'bench' }, { name: 'bench' })
-    return (await ApiClient.accessTokens.create(client, ['positions:write', 'signals:write'])).value!.release()
+    return (
+      await ApiClient.accessTokens.create(client, ['positions:write', 'signals:write'])
+    ).value!.release()
   },
   async userTokens(ids: string[]) {
     const users = await User.query().whereIn('id', ids)
@@ -36,11 +38,28 @@ const helpers = {
 }
 
 const pool = new pg.Pool(pgConfig())
-console.log(`machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`)
+console.log(
+  `machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`
+)
 const dataset = await ensureDataset(pool)
-console.log(`dataset: ${dataset.users} users, ${dataset.snapshots} snapshots (${dataset.seconds.toFixed(1)} s)`)
+console.log(
+  `dataset: ${dataset.users} users, ${dataset.snapshots} snapshots (${dataset.seconds.toFixed(1)} s)`
+)
 
-const benches = [(await import('./ingest.bench.js')).default, (await import('./latest.bench.js')).default]
+{
+  // The plan of the dashboard's read at this volume (the functional suite checks the shape on a small one).
+  const { LATEST_POSITIONS_SQL } = await import('./lib/queries.js')
+  const [{ id }] = (await pool.query(`select id from users where wallet_address like '0x0000%' limit 1 offset 4242`)).rows
+  const { rows } = await pool.query(`explain (analyze, format json) ${LATEST_POSITIONS_SQL}`, [id])
+  const plan = rows[0]['QUERY PLAN'][0]
+  const indexes = JSON.stringify(plan.Plan).match(/"Index Name":"[^"]+"/g) ?? []
+  console.log(`latest-positions plan: ${[...new Set(indexes)].join(', ') || 'no index!'}; execution ${plan['Execution Time']} ms`)
+}
+
+const benches = [
+  (await import('./ingest.bench.js')).default,
+  (await import('./latest.bench.js')).default,
+]
 let failed = 0
 for (const bench of benches) {
   if (selected.length > 0 && !selected.includes(bench.name)) continue

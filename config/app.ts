@@ -7,7 +7,8 @@ export const appKey = env.get('APP_KEY')
 export const http = defineConfig({
   generateRequestId: true,
   allowMethodSpoofing: false,
-  useAsyncLocalStorage: true,
+  // Off: the app carries its own, smaller request context (#infrastructure/context).
+  useAsyncLocalStorage: false,
   // Behind a load balancer the client address comes from X-Forwarded-For; the
   // rate limiter keys on it, so only trust proxies on loopback/private ranges.
   trustProxy: () => !app.inTest,

@@ -1,5 +1,6 @@
 import { defineConfig } from '@adonisjs/auth'
-import { tokensGuard, tokensUserProvider } from '@adonisjs/auth/access_tokens'
+import { tokensGuard } from '@adonisjs/auth/access_tokens'
+import { CachedLucidUserProvider } from '#infrastructure/auth/cached_providers'
 import type { InferAuthenticators, InferAuthEvents, Authenticators } from '@adonisjs/auth/types'
 
 /**
@@ -11,13 +12,13 @@ const authConfig = defineConfig({
   default: 'api',
   guards: {
     api: tokensGuard({
-      provider: tokensUserProvider({
+      provider: new CachedLucidUserProvider({
         tokens: 'accessTokens',
         model: () => import('#models/user'),
       }),
     }),
     service: tokensGuard({
-      provider: tokensUserProvider({
+      provider: new CachedLucidUserProvider({
         tokens: 'accessTokens',
         model: () => import('#models/api_client'),
       }),

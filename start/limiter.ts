@@ -1,6 +1,8 @@
 /*
- * Rate limits, counted in PostgreSQL (shared by every replica):
- * the auth routes per client IP, everything authenticated per token.
+ * Rate limits. The auth routes (per client IP) count in PostgreSQL, shared by
+ * every replica. Authenticated routes (per token) count in process memory: a
+ * database write on every request halved dashboard throughput (bench/RESULTS.md),
+ * and with N replicas a token gets at most N x the budget. See docs/adr/0002.
  */
 import env from '#start/env'
 import limiter from '@adonisjs/limiter/services/main'
@@ -23,5 +25,6 @@ export const apiThrottle = limiter.define('api', (ctx) => {
   return limiter
     .allowRequests(env.get('RATE_LIMIT_API_PER_MINUTE', 600))
     .every('1 minute')
+    .store('memory')
     .usingKey(key)
 })

@@ -1,11 +1,12 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { updateMeValidator } from '#validators/user'
-import { updateProfile } from '#services/users/update_profile'
+import { findUser, updateProfile } from '#services/users/update_profile'
 import { userToJson } from '#transformers/user_transformer'
 
 export default class MeController {
   async show({ auth }: HttpContext) {
-    return { data: userToJson(auth.use('api').getUserOrFail()) }
+    // The guard's user may be a few seconds old (auth cache); the profile is read fresh.
+    return { data: userToJson(await findUser(auth.use('api').getUserOrFail().id)) }
   }
 
   async update({ auth, request }: HttpContext) {

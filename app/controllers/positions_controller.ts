@@ -8,7 +8,7 @@ import {
 import { recordSnapshots, type Ingestor } from '#services/positions/record_snapshots'
 import { findPosition, latestPositions, positionHistory } from '#services/positions/read_positions'
 import { simulateLatest } from '#services/positions/simulate'
-import { positionToJson } from '#transformers/position_transformer'
+import { positionRowToJson, positionToJson } from '#transformers/position_transformer'
 
 function ingestorOf(ctx: HttpContext): Ingestor {
   return ctx.caller.kind === 'user'
@@ -46,7 +46,7 @@ export default class PositionsController {
 
   async index({ auth }: HttpContext) {
     const positions = await latestPositions(auth.use('api').getUserOrFail().id)
-    return { data: positions.map(positionToJson), meta: { nextCursor: null } }
+    return { data: positions.map(positionRowToJson), meta: { nextCursor: null } }
   }
 
   async history({ auth, request }: HttpContext) {

@@ -8,7 +8,9 @@ const APP_ROOT = new URL('../../', import.meta.url)
 export async function bootApp(): Promise<ApplicationService> {
   const app = new Ignitor(APP_ROOT, {
     importer: (filePath: string) =>
-      filePath.startsWith('./') || filePath.startsWith('../') ? import(new URL(filePath, APP_ROOT).href) : import(filePath),
+      filePath.startsWith('./') || filePath.startsWith('../')
+        ? import(new URL(filePath, APP_ROOT).href)
+        : import(filePath),
   })
     .tap((a) => a.booting(async () => void (await import('#start/env'))))
     .createApp('console')

@@ -1,4 +1,4 @@
-import pg from 'pg'
+import type pg from 'pg'
 
 export const USERS = Number(process.env.BENCH_USERS ?? 100_000)
 export const SNAPSHOTS_PER_USER = Number(process.env.BENCH_SNAPSHOTS_PER_USER ?? 20)
@@ -20,9 +20,13 @@ export function pgConfig(): pg.PoolConfig {
  * (3 collateral and 2 debt assets with addresses and decimal strings).
  * Skipped when the data is already there.
  */
-export async function ensureDataset(pool: pg.Pool): Promise<{ users: number; snapshots: number; seconds: number }> {
+export async function ensureDataset(
+  pool: pg.Pool
+): Promise<{ users: number; snapshots: number; seconds: number }> {
   const started = performance.now()
-  const { rows } = await pool.query(`select count(*)::int as n from users where wallet_address like '0x0000%'`)
+  const { rows } = await pool.query(
+    `select count(*)::int as n from users where wallet_address like '0x0000%'`
+  )
   if (rows[0].n < USERS) {
     const client = await pool.connect()
     try {
@@ -76,7 +80,10 @@ export async function ensureDataset(pool: pg.Pool): Promise<{ users: number; sna
   return { ...counts.rows[0], seconds: (performance.now() - started) / 1000 }
 }
 
-export async function randomUsers(pool: pg.Pool, n: number): Promise<{ id: string; wallet_address: string }[]> {
+export async function randomUsers(
+  pool: pg.Pool,
+  n: number
+): Promise<{ id: string; wallet_address: string }[]> {
   const { rows } = await pool.query(
     `select id, wallet_address from users where wallet_address like '0x0000%' order by random() limit $1`,
     [n]

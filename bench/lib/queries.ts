@@ -1,3 +1,4 @@
-/** The SQL that `latestPositions()` sends (checked in tests/functional/positions/latest_query_plan.spec.ts). */
-export const LATEST_POSITIONS_SQL =
-  'select distinct on ("protocol", "chain_id") * from "positions" where "user_id" = $1 order by "protocol" asc, "chain_id" asc, "snapshot_at" desc'
+// The baseline runs exactly the SQL the API runs (knex's ? placeholder becomes $1 for raw pg).
+import { LATEST_POSITIONS_SQL as API_SQL } from '#infrastructure/database/queries/latest_positions_sql'
+
+export const LATEST_POSITIONS_SQL = API_SQL.replace('?', '$1')

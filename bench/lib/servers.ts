@@ -32,10 +32,23 @@ export interface RunningServer {
   stop(): Promise<void>
 }
 
-function start(args: string[], port: number, readyPath: string, extraEnv: Record<string, string> = {}) {
+function start(
+  args: string[],
+  port: number,
+  readyPath: string,
+  extraEnv: Record<string, string> = {}
+) {
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...extraEnv },
+    // Production settings where .env.test differs (it turns the auth cache off for tests).
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      ACCESS_TOKEN_CACHE_MS: '5000',
+      ...extraEnv,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
   const url = `http://127.0.0.1:${port}`
@@ -62,7 +75,11 @@ export async function startApi(): Promise<RunningServer> {
 
 /** The baseline: node:http + pg, same query, no framework. */
 export async function startBare(): Promise<RunningServer> {
-  const { ready, server } = start(['--import', '@poppinss/ts-exec', 'bench/lib/bare_server.ts'], await freePort(), '/health')
+  const { ready, server } = start(
+    ['--import', '@poppinss/ts-exec', 'bench/lib/bare_server.ts'],
+    await freePort(),
+    '/health'
+  )
   await ready
   return server
 }

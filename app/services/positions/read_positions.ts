@@ -1,5 +1,9 @@
 import { type DateTime } from 'luxon'
 import { Position } from '#models'
+import {
+  latestPositionRows,
+  type PositionRow,
+} from '#infrastructure/database/queries/latest_positions'
 import { NotFoundError } from '#domain/shared/errors'
 import { decodeCursor, encodeCursor, isInstantIdPair } from '#services/shared/cursor'
 
@@ -8,19 +12,9 @@ export interface Page<T> {
   nextCursor: string | null
 }
 
-/**
- * The newest snapshot of each (protocol, chain) the user has. DISTINCT ON
- * walks the user's rows through an index on user_id; see the EXPLAIN test.
- */
-export async function latestPositions(userId: string): Promise<Position[]> {
-  return Position.query()
-    .where('user_id', userId)
-    .distinctOn('protocol', 'chain_id')
-    .orderBy([
-      { column: 'protocol', order: 'asc' },
-      { column: 'chain_id', order: 'asc' },
-      { column: 'snapshot_at', order: 'desc' },
-    ])
+/** The newest snapshot of each (protocol, chain) the user has. */
+export function latestPositions(userId: string): Promise<PositionRow[]> {
+  return latestPositionRows(userId)
 }
 
 export async function findPosition(userId: string, id: string): Promise<Position> {

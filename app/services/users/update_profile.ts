@@ -36,3 +36,7 @@ export async function updateProfile(userId: string, patch: ProfilePatch): Promis
     return user
   })
 }
+
+export function findUser(userId: string): Promise<User> {
+  return User.findOrFail(userId)
+}

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon'
 import { column } from '@adonisjs/lucid/orm'
-import { DbAccessTokensProvider } from '@adonisjs/auth/access_tokens'
+import { CachedDbAccessTokensProvider } from '#infrastructure/auth/cached_providers'
 import { UuidModel } from './base.js'
 
 /**
@@ -20,7 +20,7 @@ export default class ApiClient extends UuidModel {
   @column.dateTime({ autoCreate: true, autoUpdate: true })
   declare updatedAt: DateTime
 
-  static accessTokens = DbAccessTokensProvider.forModel(ApiClient, {
+  static accessTokens = CachedDbAccessTokensProvider.forModel(ApiClient, {
     table: 'api_client_tokens',
     type: 'service_token',
     prefix: 'svc_',

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon'
 import env from '#start/env'
 import { column, hasMany } from '@adonisjs/lucid/orm'
-import { DbAccessTokensProvider } from '@adonisjs/auth/access_tokens'
+import { CachedDbAccessTokensProvider } from '#infrastructure/auth/cached_providers'
 import type { HasMany } from '@adonisjs/lucid/types/relations'
 import type { StoredPreferences } from '#domain/users/preferences'
 import { UuidModel } from './base.js'
@@ -40,7 +40,7 @@ export default class User extends UuidModel {
   @hasMany(() => Intent)
   declare intents: HasMany<typeof Intent>
 
-  static accessTokens = DbAccessTokensProvider.forModel(User, {
+  static accessTokens = CachedDbAccessTokensProvider.forModel(User, {
     table: 'auth_access_tokens',
     type: 'user_token',
     prefix: 'usr_',

@@ -44,7 +44,7 @@ export async function insertSnapshots(
       snapshot_at: r.snapshotAt,
     }))
   )
-  const { rows: result } = await trx.rawQuery(
+  const { rows: inserted } = await trx.rawQuery(
     `
     with input as (
       select * from jsonb_to_recordset(?::jsonb) as x(
@@ -58,17 +58,44 @@ export async function insertSnapshots(
       on conflict (user_id, protocol, chain_id, snapshot_at) do nothing
       returning id, user_id, protocol, chain_id, snapshot_at
     )
-    select i.ord, coalesce(n.id, p.id) as id, n.id is not null as created
+    select i.ord, n.id
     from input i
-    left join inserted n
+    join inserted n
       on n.user_id = i.user_id and n.protocol = i.protocol and n.chain_id = i.chain_id and n.snapshot_at = i.snapshot_at
-    left join positions p
-      on n.id is null
-     and p.user_id = i.user_id and p.protocol = i.protocol and p.chain_id = i.chain_id and p.snapshot_at = i.snapshot_at
-    order by i.ord
     `,
     [payload]
   )
+  let result: { ord: number; id: string; created: boolean }[] = inserted.map(
+    (r: { ord: number; id: string }) => ({
+      ...r,
+      created: true,
+    })
+  )
+  // Only a retry (or a repeat inside the batch) needs the ids of rows that were there before.
+  if (inserted.length < rows.length) {
+    const done = new Set(inserted.map((i: { ord: number }) => i.ord))
+    const missing = rows.map((r, ord) => ({ r, ord })).filter(({ ord }) => !done.has(ord))
+    const { rows: existing } = await trx.rawQuery(
+      `select x.ord, p.id from jsonb_to_recordset(?::jsonb) as x(ord int, user_id uuid, protocol text, chain_id int, snapshot_at timestamptz)
+       join positions p on p.user_id = x.user_id and p.protocol = x.protocol and p.chain_id = x.chain_id and p.snapshot_at = x.snapshot_at`,
+      [
+        JSON.stringify(
+          missing.map(({ r, ord }) => ({
+            ord,
+            user_id: r.userId,
+            protocol: r.protocol,
+            chain_id: r.chainId,
+            snapshot_at: r.snapshotAt,
+          }))
+        ),
+      ]
+    )
+    result = [
+      ...result,
+      ...existing.map((r: { ord: number; id: string }) => ({ ...r, created: false })),
+    ]
+  }
+  result.sort((a, b) => a.ord - b.ord)
   // The same snapshot twice in one batch: the first occurrence is "created",
   // later ones are duplicates of it.
   const seen = new Set<string>()
@@ -88,17 +115,25 @@ export async function ensureUsersForWallets(
   wallets: string[]
 ): Promise<{ ids: Map<string, string>; created: Set<string> }> {
   const unique = [...new Set(wallets)]
-  const { rows: inserted } = await trx.rawQuery(
-    `insert into users (wallet_address) select unnest(?::text[]) order by 1
-     on conflict (wallet_address) do nothing returning id, wallet_address`,
-    [unique]
-  )
-  const { rows: all } = await trx.rawQuery(
-    `select id, wallet_address from users where wallet_address = any(?::text[])`,
+  // One statement: the rows inserted now, plus the ones that were already there
+  // (a data-modifying CTE's rows are invisible to the outer SELECT of `users`).
+  const { rows } = await trx.rawQuery(
+    `with wanted as (select unnest(?::text[]) as wallet_address),
+     inserted as (
+       insert into users (wallet_address) select wallet_address from wanted order by 1
+       on conflict (wallet_address) do nothing returning id, wallet_address
+     )
+     select id, wallet_address, true as created from inserted
+     union all
+     select u.id, u.wallet_address, false from users u join wanted w using (wallet_address)`,
     [unique]
   )
   return {
-    ids: new Map(all.map((r: { id: string; wallet_address: string }) => [r.wallet_address, r.id])),
-    created: new Set(inserted.map((r: { wallet_address: string }) => r.wallet_address)),
+    ids: new Map(rows.map((r: { id: string; wallet_address: string }) => [r.wallet_address, r.id])),
+    created: new Set(
+      rows
+        .filter((r: { created: boolean }) => r.created)
+        .map((r: { wallet_address: string }) => r.wallet_address)
+    ),
   }
 }

@@ -1,0 +1,64 @@
+import { test } from '@japa/runner'
+import db from '@adonisjs/lucid/services/db'
+import { LATEST_POSITIONS_SQL } from '#infrastructure/database/queries/latest_positions_sql'
+import { truncateAll } from '#tests/helpers/database'
+
+interface PlanNode {
+  'Node Type': string
+  'Relation Name'?: string
+  'Index Name'?: string
+  'Index Cond'?: string
+  'Plans'?: PlanNode[]
+}
+
+function walk(node: PlanNode, out: PlanNode[] = []): PlanNode[] {
+  out.push(node)
+  for (const child of node.Plans ?? []) walk(child, out)
+  return out
+}
+
+test.group('Positions | latest-positions query plan', (group) => {
+  group.each.teardown(() => truncateAll())
+
+  test('reads one user through an index on user_id, never a sequential scan', async ({ assert }) => {
+    // 2,000 users × 2 protocols × 10 hourly snapshots, analysed, so the planner sees real statistics.
+    await db.rawQuery(
+      `insert into users (wallet_address) select '0x' || lpad(to_hex(g), 40, '0') from generate_series(1, 2000) g`
+    )
+    await db.rawQuery(
+      `insert into positions (user_id, wallet_address, protocol, chain_id, health_factor, collateral, debt, snapshot_at)
+       select u.id, u.wallet_address, p.protocol, 1, 1.5,
+              '[{"symbol":"WETH","amount":"1","valueUsd":"2000","liquidationThreshold":"0.8"}]',
+              '[{"symbol":"USDC","amount":"1000","valueUsd":"1000"}]',
+              timestamptz '2026-01-01T00:00:00Z' + make_interval(hours => h)
+       from users u cross join (values ('aave_v3'), ('compound_v3')) p(protocol) cross join generate_series(0, 9) h`
+    )
+    await db.rawQuery('analyze positions')
+    const user = await db.from('users').orderByRaw('random()').firstOrFail()
+
+    const { rows } = await db.rawQuery(`explain (format json) ${LATEST_POSITIONS_SQL}`, [user.id])
+    const nodes = walk(rows[0]['QUERY PLAN'][0].Plan)
+    const onPositions = nodes.filter((n) => n['Relation Name'] === 'positions' || n['Index Name']?.startsWith('positions_'))
+    assert.isAbove(onPositions.length, 0)
+    assert.notInclude(
+      onPositions.map((n) => n['Node Type']),
+      'Seq Scan'
+    )
+    const indexed = onPositions.find((n) => /Index/.test(n['Node Type']) && /user_id/.test(n['Index Cond'] ?? ''))
+    assert.exists(indexed, JSON.stringify(nodes.map((n) => [n['Node Type'], n['Index Name'], n['Index Cond']])))
+    assert.include(
+      ['positions_user_id_snapshot_at_index', 'positions_user_protocol_chain_snapshot_unique'],
+      indexed!['Index Name']
+    )
+
+    // and the answer is right: one row per (protocol, chain), the newest
+    const result = await db.rawQuery(LATEST_POSITIONS_SQL, [user.id])
+    assert.deepEqual(
+      result.rows.map((r: any) => [r.protocol, r.snapshot_at.toISOString()]),
+      [
+        ['aave_v3', '2026-01-01T09:00:00.000Z'],
+        ['compound_v3', '2026-01-01T09:00:00.000Z'],
+      ]
+    )
+  })
+})
