@@ -50,7 +50,9 @@ console.log(
   // The plan of the dashboard's read at this volume (the functional suite checks the shape on a small one).
   const { LATEST_POSITIONS_SQL } = await import('./lib/queries.js')
   const [{ id }] = (
-    await pool.query(`select id from users where wallet_address like '0x0000%' limit 1 offset 4242`)
+    await pool.query(
+      `select id from users where wallet_address like '0x0000%' limit 1 offset ${Math.floor(dataset.users / 2)}`
+    )
   ).rows
   const { rows } = await pool.query(`explain (analyze, format json) ${LATEST_POSITIONS_SQL}`, [id])
   const plan = rows[0]['QUERY PLAN'][0]

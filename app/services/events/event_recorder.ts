@@ -42,6 +42,27 @@ export class EventRecorder {
     return features.eventStore
   }
 
+  /** The metadata every event of the current context carries (actor, request id). */
+  contextMetadata(extra: Record<string, unknown> = {}): Record<string, unknown> {
+    const context = currentContext()
+    const metadata: Record<string, unknown> = {}
+    if (context.actor) metadata.actor = context.actor
+    if (context.requestId) metadata.requestId = context.requestId
+    return { ...metadata, ...extra }
+  }
+
+  /** Maps a clash on the (aggregate, version) constraint to the domain's conflict error. */
+  translateConflict(error: unknown): unknown {
+    const pgError = error as { code?: string; constraint?: string }
+    if (pgError.code === '23505' && pgError.constraint === VERSION_CONSTRAINT) {
+      return new DomainError(
+        'E_VERSION_CONFLICT',
+        'Another change to the same record was saved first; reload and try again'
+      )
+    }
+    return error
+  }
+
   async append(trx: TransactionClientContract, event: NewEvent): Promise<RecordedEvent | null> {
     if (!this.enabled) return null
     const [recorded] = await this.appendMany(trx, [event])
@@ -54,10 +75,7 @@ export class EventRecorder {
    */
   async appendMany(trx: TransactionClientContract, events: NewEvent[]): Promise<RecordedEvent[]> {
     if (!this.enabled || events.length === 0) return []
-    const context = currentContext()
-    const baseMetadata: Record<string, unknown> = {}
-    if (context.actor) baseMetadata.actor = context.actor
-    if (context.requestId) baseMetadata.requestId = context.requestId
+    const baseMetadata = this.contextMetadata()
 
     const rows = events.map((event, index) => ({
       ord: index,
@@ -88,11 +106,15 @@ export class EventRecorder {
           from input
         ),
         current as (
-          select r.aggregate_type, r.aggregate_id, coalesce(max(e.version), 0) as version
+          -- one backward probe of the unique index per aggregate, however long its history
+          select r.aggregate_type, r.aggregate_id, coalesce(last.version, 0) as version
           from (select distinct aggregate_type, aggregate_id from input) r
-          left join event_store e
-            on e.aggregate_type = r.aggregate_type and e.aggregate_id = r.aggregate_id
-          group by r.aggregate_type, r.aggregate_id
+          left join lateral (
+            select e.version from event_store e
+            where e.aggregate_type = r.aggregate_type and e.aggregate_id = r.aggregate_id
+            order by e.version desc
+            limit 1
+          ) last on true
         )
         insert into event_store (aggregate_type, aggregate_id, version, event_type, payload, metadata, occurred_at)
         select r.aggregate_type, r.aggregate_id,
@@ -115,14 +137,7 @@ export class EventRecorder {
         occurredAt: row.occurred_at as Date,
       }))
     } catch (error) {
-      const pgError = error as { code?: string; constraint?: string }
-      if (pgError.code === '23505' && pgError.constraint === VERSION_CONSTRAINT) {
-        throw new DomainError(
-          'E_VERSION_CONFLICT',
-          'Another change to the same record was saved first; reload and try again'
-        )
-      }
-      throw error
+      throw this.translateConflict(error)
     }
   }
 }

@@ -85,6 +85,20 @@ export async function recordSnapshots(
     }
   })
 
+  // Two ingests touching the same position stream at once race for its next
+  // event version; the loser retries on fresh state (its snapshots may then be
+  // answered as already recorded).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ingest(ingestor, inputs)
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'E_VERSION_CONFLICT') || attempt >= 3)
+        throw error
+    }
+  }
+}
+
+function ingest(ingestor: Ingestor, inputs: SnapshotInput[]): Promise<RecordedSnapshot[]> {
   return db.transaction(async (trx) => {
     const events: NewEvent[] = []
     let owners: Map<string, string>

@@ -5,6 +5,7 @@ import { UserFactory } from '#factories/user_factory'
 import { serviceToken, userToken } from '#tests/helpers/auth'
 import { hourly, snapshotBody } from '#tests/helpers/snapshots'
 import { positionStreamId } from '#services/positions/record_snapshots'
+import { truncateAll } from '#tests/helpers/database'
 
 const WALLET_A = '0x' + 'a1'.repeat(20)
 const WALLET_B = '0x' + 'b2'.repeat(20)
@@ -312,5 +313,41 @@ test.group('Positions | POST /positions/batch', (group) => {
       .json({ snapshots: hourly('2024-01-01T00:00:00Z', 1001, rich) })
     tooMany.assertStatus(422)
     assert.equal(tooMany.body().errors[0].field, 'snapshots')
+  })
+})
+
+test.group('Positions | concurrent ingest of one position (committed rows)', (group) => {
+  group.each.teardown(() => truncateAll())
+
+  test('parallel batches for the same position all land, with gapless stream versions', async ({
+    client,
+    assert,
+  }) => {
+    const token = await serviceToken(['positions:write'])
+    const responses = await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        client
+          .post('/api/v1/positions/batch')
+          .bearerToken(token)
+          .json({
+            snapshots: hourly(`2026-10-0${i + 1}T00:00:00Z`, 5, { walletAddress: WALLET_A }),
+          })
+      )
+    )
+    assert.deepEqual(
+      responses.map((r) => r.status()),
+      [201, 201, 201, 201]
+    )
+    assert.equal(await count('positions'), 20)
+    const versions = await db
+      .from('event_store')
+      .where('event_type', 'position.snapshot_recorded')
+      .orderBy('version')
+      .select('version')
+    assert.deepEqual(
+      versions.map((v) => v.version),
+      Array.from({ length: 20 }, (_, i) => i + 1)
+    )
+    assert.equal(await count(`users where wallet_address = '${WALLET_A}'`), 1)
   })
 })

@@ -1,6 +1,8 @@
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
-import { LATEST_POSITIONS_SQL } from '#infrastructure/database/queries/latest_positions_sql'
+import { LATEST_POSITIONS_SQL as NAMED_SQL } from '#infrastructure/database/queries/latest_positions_sql'
+
+const LATEST_POSITIONS_SQL = NAMED_SQL.replaceAll(':user', '?')
 import { truncateAll } from '#tests/helpers/database'
 
 interface PlanNode {
@@ -38,7 +40,11 @@ test.group('Positions | latest-positions query plan', (group) => {
     await db.rawQuery('analyze positions')
     const user = await db.from('users').orderByRaw('random()').firstOrFail()
 
-    const { rows } = await db.rawQuery(`explain (format json) ${LATEST_POSITIONS_SQL}`, [user.id])
+    const { rows } = await db.rawQuery(`explain (format json) ${LATEST_POSITIONS_SQL}`, [
+      user.id,
+      user.id,
+      user.id,
+    ])
     const nodes = walk(rows[0]['QUERY PLAN'][0].Plan)
     const onPositions = nodes.filter(
       (n) => n['Relation Name'] === 'positions' || n['Index Name']?.startsWith('positions_')
@@ -55,13 +61,17 @@ test.group('Positions | latest-positions query plan', (group) => {
       indexed,
       JSON.stringify(nodes.map((n) => [n['Node Type'], n['Index Name'], n['Index Cond']]))
     )
-    assert.oneOf(indexed!['Index Name'], [
-      'positions_user_id_snapshot_at_index',
-      'positions_user_protocol_chain_snapshot_unique',
-    ])
+    // every access to positions goes through the (user_id, protocol, chain_id, snapshot_at) index
+    for (const node of onPositions) {
+      assert.equal(
+        node['Index Name'],
+        'positions_user_protocol_chain_snapshot_unique',
+        node['Node Type']
+      )
+    }
 
     // and the answer is right: one row per (protocol, chain), the newest
-    const result = await db.rawQuery(LATEST_POSITIONS_SQL, [user.id])
+    const result = await db.rawQuery(LATEST_POSITIONS_SQL, [user.id, user.id, user.id])
     assert.deepEqual(
       result.rows.map((r: any) => [r.protocol, r.snapshot_at.toISOString()]),
       [

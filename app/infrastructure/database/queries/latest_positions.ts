@@ -16,6 +16,6 @@ export interface PositionRow {
 }
 
 export async function latestPositionRows(userId: string): Promise<PositionRow[]> {
-  const { rows } = await db.rawQuery(LATEST_POSITIONS_SQL, [userId])
+  const { rows } = await db.rawQuery(LATEST_POSITIONS_SQL, { user: userId })
   return rows
 }

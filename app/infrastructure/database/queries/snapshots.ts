@@ -115,8 +115,8 @@ export async function ensureUsersForWallets(
   wallets: string[]
 ): Promise<{ ids: Map<string, string>; created: Set<string> }> {
   const unique = [...new Set(wallets)]
-  // One statement: the rows inserted now, plus the ones that were already there
-  // (a data-modifying CTE's rows are invisible to the outer SELECT of `users`).
+  // One statement covers the usual case: the rows inserted now, plus the ones
+  // that were already there.
   const { rows } = await trx.rawQuery(
     `with wanted as (select unnest(?::text[]) as wallet_address),
      inserted as (
@@ -128,8 +128,23 @@ export async function ensureUsersForWallets(
      select u.id, u.wallet_address, false from users u join wanted w using (wallet_address)`,
     [unique]
   )
+  const ids = new Map<string, string>(
+    rows.map((r: { id: string; wallet_address: string }) => [r.wallet_address, r.id])
+  )
+  // A wallet inserted by a concurrent ingest that committed while this statement
+  // ran: ON CONFLICT skipped it, but the statement's snapshot cannot see it.
+  // A new statement (READ COMMITTED: a new snapshot) can.
+  const missing = unique.filter((w) => !ids.has(w))
+  if (missing.length > 0) {
+    const { rows: late } = await trx.rawQuery(
+      `select id, wallet_address from users where wallet_address = any(?::text[])`,
+      [missing]
+    )
+    for (const r of late as { id: string; wallet_address: string }[])
+      ids.set(r.wallet_address, r.id)
+  }
   return {
-    ids: new Map(rows.map((r: { id: string; wallet_address: string }) => [r.wallet_address, r.id])),
+    ids,
     created: new Set(
       rows
         .filter((r: { created: boolean }) => r.created)
