@@ -10,6 +10,8 @@ const HealthController = () => import('#controllers/health_controller')
 const AuthController = () => import('#controllers/auth_controller')
 const MeController = () => import('#controllers/me_controller')
 const PositionsController = () => import('#controllers/positions_controller')
+const SignalsController = () => import('#controllers/signals_controller')
+const AlertsController = () => import('#controllers/alerts_controller')
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 // A malformed id cannot name anything: it is a 404 like any unknown id.
@@ -37,6 +39,8 @@ router
         router.get('/positions/history', [PositionsController, 'history'])
         router.post('/positions/simulate', [PositionsController, 'simulate'])
         router.get('/positions/:id', [PositionsController, 'show'])
+        router.get('/alerts', [AlertsController, 'index'])
+        router.post('/alerts/:id/acknowledge', [AlertsController, 'acknowledge'])
       })
       .use([middleware.auth({ as: 'user' }), apiThrottle])
 
@@ -45,9 +49,23 @@ router
       .post('/positions', [PositionsController, 'store'])
       .use([middleware.auth({ as: 'any', abilities: ['positions:write'] }), apiThrottle])
 
+    // Users or services
+    router
+      .group(() => {
+        router.get('/signals', [SignalsController, 'index'])
+        router.get('/signals/:id', [SignalsController, 'show'])
+      })
+      .use([middleware.auth({ as: 'any' }), apiThrottle])
+
     // Services only
     router
       .post('/positions/batch', [PositionsController, 'storeBatch'])
       .use([middleware.auth({ as: 'service', abilities: ['positions:write'] }), apiThrottle])
+    router
+      .group(() => {
+        router.post('/signals', [SignalsController, 'store'])
+        router.post('/signals/:id/acknowledge', [SignalsController, 'acknowledge'])
+      })
+      .use([middleware.auth({ as: 'service', abilities: ['signals:write'] }), apiThrottle])
   })
   .prefix('/api/v1')

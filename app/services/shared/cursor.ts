@@ -38,3 +38,7 @@ export function isInstantIdPair(values: unknown[]): values is [string, string] {
     UUID.test(values[1])
   )
 }
+
+export function isIdOnly(values: unknown[]): values is [string] {
+  return values.length === 1 && typeof values[0] === 'string' && UUID.test(values[0])
+}

@@ -1,0 +1,64 @@
+import db from '@adonisjs/lucid/services/db'
+import { DateTime } from 'luxon'
+import { Alert } from '#models'
+import { NotFoundError } from '#domain/shared/errors'
+import eventRecorder from '#services/events/event_recorder'
+import { decodeCursor, encodeCursor, isIdOnly } from '#services/shared/cursor'
+import type { Page } from '#services/positions/read_positions'
+
+export interface AlertQuery {
+  status?: string
+  channel?: string
+  severity?: string
+  limit?: number
+  cursor?: string
+}
+
+/**
+ * The caller's alerts, newest first. Keyset-paginated on the id alone: ids are
+ * UUIDv7 (time-ordered), while created_at carries microseconds a cursor would
+ * truncate, and a fan-out gives thousands of alerts the same created_at.
+ */
+export async function listAlerts(userId: string, q: AlertQuery): Promise<Page<Alert>> {
+  const limit = q.limit ?? 50
+  const query = Alert.query().where('user_id', userId)
+  if (q.status) query.where('status', q.status)
+  if (q.channel) query.where('channel', q.channel)
+  if (q.severity) query.where('severity', q.severity)
+  if (q.cursor) {
+    const [id] = decodeCursor(q.cursor, isIdOnly)
+    query.where('id', '<', id)
+  }
+  const rows = await query.orderBy('id', 'desc').limit(limit + 1)
+  const hasMore = rows.length > limit
+  const data = hasMore ? rows.slice(0, limit) : rows
+  const last = data.at(-1)
+  return {
+    data,
+    nextCursor: hasMore && last ? encodeCursor([last.id]) : null,
+  }
+}
+
+/**
+ * Idempotent: the first acknowledgement records `alert.acknowledged`, later
+ * ones return the alert unchanged. Another user's alert is a 404.
+ */
+export async function acknowledgeAlert(userId: string, alertId: string): Promise<Alert> {
+  return db.transaction(async (trx) => {
+    const alert = await Alert.query({ client: trx })
+      .where({ id: alertId, user_id: userId })
+      .forUpdate()
+      .first()
+    if (!alert) throw new NotFoundError('alert')
+    if (alert.status === 'acknowledged') return alert
+    alert.merge({ status: 'acknowledged', acknowledgedAt: DateTime.utc() })
+    await alert.useTransaction(trx).save()
+    await eventRecorder.append(trx, {
+      aggregateType: 'alert',
+      aggregateId: alert.id,
+      eventType: 'alert.acknowledged',
+      payload: { userId },
+    })
+    return alert
+  })
+}

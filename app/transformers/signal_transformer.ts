@@ -1,0 +1,33 @@
+import type { Alert, Signal } from '#models'
+
+export function signalToJson(signal: Signal) {
+  return {
+    id: signal.id,
+    type: signal.type,
+    asset: signal.asset,
+    severity: signal.severity,
+    data: signal.data,
+    status: signal.status,
+    detectedAt: signal.detectedAt.toUTC().toISO(),
+    expiresAt: signal.expiresAt?.toUTC().toISO() ?? null,
+    createdAt: signal.createdAt.toUTC().toISO(),
+  }
+}
+
+export function alertToJson(alert: Alert) {
+  return {
+    id: alert.id,
+    signalId: alert.signalId,
+    type: alert.type,
+    severity: alert.severity,
+    channel: alert.channel,
+    message: alert.message,
+    metadata: alert.metadata,
+    status: alert.status,
+    attempts: alert.attempts,
+    lastError: alert.lastError,
+    sentAt: alert.sentAt?.toUTC().toISO() ?? null,
+    acknowledgedAt: alert.acknowledgedAt?.toUTC().toISO() ?? null,
+    createdAt: alert.createdAt.toUTC().toISO(),
+  }
+}

@@ -1,0 +1,12 @@
+import vine from '@vinejs/vine'
+import { CHANNELS } from '#domain/users/preferences'
+import { pagination } from './rules.js'
+
+export const listAlertsValidator = vine.create(
+  vine.object({
+    status: vine.enum(['pending', 'sent', 'failed', 'acknowledged'] as const).optional(),
+    channel: vine.enum(CHANNELS).optional(),
+    severity: vine.enum(['low', 'medium', 'high', 'critical'] as const).optional(),
+    ...pagination,
+  })
+)

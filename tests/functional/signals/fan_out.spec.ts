@@ -1,0 +1,166 @@
+import { test } from '@japa/runner'
+import db from '@adonisjs/lucid/services/db'
+import testUtils from '@adonisjs/core/services/test_utils'
+import { DateTime } from 'luxon'
+import { UserFactory } from '#factories/user_factory'
+import { serviceToken, userToken } from '#tests/helpers/auth'
+import { snapshotBody } from '#tests/helpers/snapshots'
+import { recordSnapshots } from '#services/positions/record_snapshots'
+import { truncateAll } from '#tests/helpers/database'
+import type { User } from '#models'
+
+const signal = (overrides: Record<string, unknown> = {}) => ({
+  type: 'depeg',
+  asset: 'USDC',
+  severity: 'high',
+  data: { priceUsd: '0.985' },
+  detectedAt: new Date(Date.now() - 60_000).toISOString(),
+  expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+  ...overrides,
+})
+
+async function holdUsdc(user: User) {
+  // an older snapshot without USDC, then the latest one with USDC debt
+  await recordSnapshots({ kind: 'user', userId: user.id, walletAddress: user.walletAddress }, [
+    {
+      ...snapshotBody({ debt: [{ symbol: 'DAI', amount: '1', valueUsd: '1' }] }),
+      snapshotAt: DateTime.fromISO('2026-11-01T00:00:00Z'),
+    } as any,
+    { ...snapshotBody(), snapshotAt: DateTime.fromISO('2026-11-01T01:00:00Z') } as any,
+  ])
+}
+
+async function alertsOf(user: User) {
+  const rows = await db
+    .from('alerts')
+    .where('user_id', user.id)
+    .orderBy('channel')
+    .select('channel', 'status', 'type')
+  return rows.map((r) => `${r.channel}:${r.status}`)
+}
+
+test.group('Signals | fan-out', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  test('the matrix: type followed × asset held / watched / neither × channels', async ({
+    client,
+    assert,
+  }) => {
+    const follows = { activeSignals: ['depeg'] }
+    const holder = await UserFactory.merge({
+      preferences: { ...follows, notificationChannels: ['telegram', 'email'] },
+    }).create()
+    await holdUsdc(holder)
+    const watcher = await UserFactory.merge({
+      preferences: { ...follows, watchAssets: ['usdc'] },
+    }).create()
+    const neither = await UserFactory.merge({
+      preferences: { ...follows, watchAssets: ['ETH'] },
+    }).create()
+    const notFollowing = await UserFactory.merge({
+      preferences: { activeSignals: ['whale_movement'], watchAssets: ['USDC'] },
+    }).create()
+    await holdUsdc(notFollowing)
+    const defaults = await UserFactory.merge({ preferences: { watchAssets: ['USDC'] } }).create() // default activeSignals include depeg
+    const oldHolder = await UserFactory.merge({ preferences: follows }).create()
+    // USDC only in an OLD snapshot: the latest one no longer holds it
+    await recordSnapshots(
+      { kind: 'user', userId: oldHolder.id, walletAddress: oldHolder.walletAddress },
+      [
+        { ...snapshotBody(), snapshotAt: DateTime.fromISO('2026-11-01T00:00:00Z') } as any,
+        {
+          ...snapshotBody({ debt: [{ symbol: 'DAI', amount: '1', valueUsd: '1' }] }),
+          snapshotAt: DateTime.fromISO('2026-11-01T01:00:00Z'),
+        } as any,
+      ]
+    )
+
+    const response = await client
+      .post('/api/v1/signals')
+      .bearerToken(await serviceToken(['signals:write']))
+      .json(signal({ asset: 'usdc' }))
+    response.assertStatus(201)
+    assert.equal(response.body().data.asset, 'USDC')
+
+    assert.deepEqual(await alertsOf(holder), ['email:pending', 'in_app:sent', 'telegram:pending'])
+    assert.deepEqual(await alertsOf(watcher), ['in_app:sent'])
+    assert.deepEqual(await alertsOf(neither), [])
+    assert.deepEqual(await alertsOf(notFollowing), [])
+    assert.deepEqual(await alertsOf(defaults), ['in_app:sent'])
+    assert.deepEqual(await alertsOf(oldHolder), [])
+    assert.equal(response.body().meta.alertsCreated, 5)
+
+    const message = (await db.from('alerts').where('user_id', watcher.id).firstOrFail()).message
+    assert.equal(message, '[HIGH] Depeg on USDC: priceUsd 0.985')
+    const events = await db.from('event_store').where('event_type', 'alert.created').count('* as n')
+    assert.equal(Number(events[0].n), 5)
+  })
+
+  test('the same detection sent again creates nothing new', async ({ client, assert }) => {
+    await UserFactory.merge({ preferences: { watchAssets: ['USDC'] } }).create()
+    const token = await serviceToken(['signals:write'])
+    const body = signal()
+    const first = await client.post('/api/v1/signals').bearerToken(token).json(body)
+    const again = await client.post('/api/v1/signals').bearerToken(token).json(body)
+    first.assertStatus(201)
+    again.assertStatus(200)
+    assert.equal(again.body().data.id, first.body().data.id)
+    assert.deepEqual(again.body().meta, { alreadyRecorded: true, alertsCreated: 0 })
+    assert.equal(Number((await db.from('alerts').count('* as n'))[0].n), 1)
+    assert.equal(Number((await db.from('signals').count('* as n'))[0].n), 1)
+  })
+
+  test('validation: type format, severity, expiry after detection; service with signals:write only', async ({
+    client,
+    assert,
+  }) => {
+    const token = await serviceToken(['signals:write'])
+    const bad = await client
+      .post('/api/v1/signals')
+      .bearerToken(token)
+      .json(signal({ type: 'Depeg!', severity: 'extreme', detectedAt: 'yesterday' }))
+    bad.assertStatus(422)
+    assert.sameMembers(
+      bad.body().errors.map((e: any) => e.field),
+      ['type', 'severity', 'detectedAt']
+    )
+    const backwards = await client
+      .post('/api/v1/signals')
+      .bearerToken(token)
+      .json(signal({ expiresAt: new Date(Date.now() - 3600_000).toISOString() }))
+    backwards.assertStatus(422)
+    assert.equal(backwards.body().errors[0].field, 'expiresAt')
+
+    const noAbility = await client
+      .post('/api/v1/signals')
+      .bearerToken(await serviceToken(['positions:write']))
+      .json(signal())
+    noAbility.assertStatus(403)
+    const user = await client
+      .post('/api/v1/signals')
+      .bearerToken(await userToken(await UserFactory.create()))
+      .json(signal())
+    user.assertStatus(401)
+  })
+})
+
+test.group('Signals | concurrent duplicates (committed rows)', (group) => {
+  group.each.teardown(() => truncateAll())
+
+  test('the same signal posted in parallel fans out once', async ({ client, assert }) => {
+    await UserFactory.merge({
+      preferences: { watchAssets: ['USDC'], notificationChannels: ['telegram'] },
+    }).create()
+    const token = await serviceToken(['signals:write'])
+    const body = signal()
+    const responses = await Promise.all(
+      Array.from({ length: 4 }, () => client.post('/api/v1/signals').bearerToken(token).json(body))
+    )
+    assert.sameMembers(
+      responses.map((r) => r.status()),
+      [201, 200, 200, 200]
+    )
+    assert.equal(Number((await db.from('signals').count('* as n'))[0].n), 1)
+    assert.equal(Number((await db.from('alerts').count('* as n'))[0].n), 2)
+  })
+})
