@@ -22,7 +22,11 @@ export default defineConfig({
     () => import('@adonisjs/cors/cors_provider'),
   ],
 
-  preloads: [() => import('#start/routes'), () => import('#start/kernel')],
+  preloads: [
+    () => import('#start/routes'),
+    () => import('#start/kernel'),
+    { file: () => import('#start/scheduler'), environment: ['console'] },
+  ],
 
   directories: {
     models: 'app/infrastructure/database/models',

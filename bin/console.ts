@@ -10,6 +10,11 @@ const IMPORTER = (filePath: string) => {
   return import(filePath)
 }
 
+// The ace kernel consumes argv; preloads that act only for one command
+// (start/scheduler.ts, for queue:work) read its name from here.
+const args = process.argv.splice(2)
+process.env.ACE_COMMAND = args[0] ?? ''
+
 new Ignitor(APP_ROOT, { importer: IMPORTER })
   .tap((app) => {
     app.booting(async () => {
@@ -19,7 +24,7 @@ new Ignitor(APP_ROOT, { importer: IMPORTER })
     app.listenIf(app.managedByPm2, 'SIGINT', () => app.terminate())
   })
   .ace()
-  .handle(process.argv.splice(2))
+  .handle(args)
   .catch((error) => {
     process.exitCode = 1
     prettyPrintError(error)

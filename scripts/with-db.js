@@ -166,6 +166,35 @@ function run(cmd, args, env) {
 
 const ace = (args, env) => run(process.execPath, ['ace.js', ...args], env)
 
+/**
+ * Runs `node ace queue:work` beside the API for as long as the API runs,
+ * restarting it if it dies (a crashed worker must not stop deliveries).
+ * Returns a function that stops it.
+ */
+function superviseWorker(env) {
+  let child
+  let stopping = false
+  const startWorker = () => {
+    child = spawn(process.execPath, ['ace.js', 'queue:work'], { cwd: root, env: { ...process.env, ...env }, stdio: 'inherit' })
+    child.on('exit', (code, signal) => {
+      if (stopping) return
+      process.stderr.write(`queue worker exited (${signal ?? code}); restarting in 1 s\n`)
+      setTimeout(startWorker, 1000).unref()
+    })
+  }
+  startWorker()
+  return () =>
+    new Promise((resolve) => {
+      stopping = true
+      if (child.exitCode !== null || child.signalCode !== null) return resolve()
+      child.once('exit', () => resolve())
+      child.kill('SIGTERM')
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref()
+    })
+}
+
+const workersOn = (env) => (process.env.WORKERS ?? env.WORKERS ?? 'on') !== 'off'
+
 async function main() {
   const nodeEnv =
     mode === 'test' || mode === 'bench' ? 'test' : mode === 'start' ? 'production' : 'development'
@@ -195,7 +224,11 @@ async function main() {
         code = await ace(['migration:run', '--force'], env)
         if (code === 0)
           code = await ace(['db:seed', '--files', 'database/seeders/demo_seeder.ts'], env)
-        if (code === 0) code = await ace(['serve', '--hmr', ...rest], env)
+        if (code === 0) {
+          const stopWorker = workersOn(envFile) ? superviseWorker(env) : async () => {}
+          code = await ace(['serve', '--hmr', ...rest], env)
+          await stopWorker()
+        }
         break
       case 'test':
         code = await ace(['test', ...rest], env)
@@ -209,9 +242,12 @@ async function main() {
             env
           )
         break
-      case 'start':
+      case 'start': {
+        const stopWorker = workersOn(envFile) ? superviseWorker(env) : async () => {}
         code = await run(process.execPath, ['bin/start.js', ...rest], env)
+        await stopWorker()
         break
+      }
       case 'ace':
         code = await ace(rest, env)
         break

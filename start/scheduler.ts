@@ -1,0 +1,15 @@
+/*
+ * Recurring jobs, registered when a worker boots (`node ace queue:work`, which
+ * `pnpm worker`, `pnpm start` and `pnpm dev` run). Registration is an upsert
+ * by id, and workers claim a due schedule with SELECT ... FOR UPDATE SKIP
+ * LOCKED: each runs once per period however many workers there are.
+ */
+import ExpireSignalsJob from '#jobs/expire_signals_job'
+
+if (process.env.ACE_COMMAND === 'queue:work') {
+  // SIGNAL_EXPIRY_EVERY shortens the period in tests.
+  await ExpireSignalsJob.schedule({})
+    .id('expire-signals')
+    .every((process.env.SIGNAL_EXPIRY_EVERY ?? '1m') as '1m')
+    .run()
+}
