@@ -5,6 +5,7 @@ import { computeHealthFactor, healthFactorsDiffer } from '#domain/positions/heal
 import type { Asset } from '#domain/positions/types'
 import { DomainError } from '#domain/shared/errors'
 import eventRecorder, { type NewEvent } from '#services/events/event_recorder'
+import { evaluateHealthFactorAlerts } from '#services/alerts/health_factor_alerts'
 import {
   ensureUsersForWallets,
   insertSnapshots,
@@ -92,8 +93,10 @@ export async function recordSnapshots(
     try {
       return await ingest(ingestor, inputs)
     } catch (error) {
-      if (!(error instanceof DomainError && error.code === 'E_VERSION_CONFLICT') || attempt >= 3)
-        throw error
+      // a deadlock cannot happen given the lock order below; retrying is the safety net
+      const deadlock = (error as { code?: string }).code === '40P01'
+      const conflict = error instanceof DomainError && error.code === 'E_VERSION_CONFLICT'
+      if (!(conflict || deadlock) || attempt >= 3) throw error
     }
   }
 }
@@ -119,6 +122,13 @@ function ingest(ingestor: Ingestor, inputs: SnapshotInput[]): Promise<RecordedSn
         })
       }
     }
+
+    // Lock the owners first, in id order: concurrent ingests for one user queue
+    // here instead of deadlocking later on event versions or alert state, and
+    // the health-factor rule reads a state nobody else is writing.
+    await trx.rawQuery('select 1 from users where id = any(?::uuid[]) order by id for update', [
+      [...new Set(owners.values())],
+    ])
 
     const rows: SnapshotRow[] = inputs.map((input) => {
       const wallet = input.walletAddress ?? (ingestor.kind === 'user' ? ingestor.walletAddress : '')
@@ -169,6 +179,10 @@ function ingest(ingestor: Ingestor, inputs: SnapshotInput[]): Promise<RecordedSn
       })
     }
     await eventRecorder.appendMany(trx, events)
+    await evaluateHealthFactorAlerts(
+      trx,
+      stored.filter((key) => key.created).map((key) => ({ id: key.id, ...rows[key.ord] }))
+    )
 
     return stored.map((key) => {
       const row = rows[key.ord]

@@ -1,0 +1,183 @@
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import env from '#start/env'
+import type { Asset } from '#domain/positions/types'
+import {
+  bufferToLiquidationPct,
+  toDecimalString,
+  totalValueUsd,
+} from '#domain/positions/health_factor'
+import { liquidationPriceOfLargestCollateral } from '#domain/positions/simulation'
+import {
+  evaluateHealthFactor,
+  INITIAL_STATE,
+  type RuleState,
+} from '#domain/alerts/health_factor_rule'
+import { formatHealthFactorAlert } from '#domain/alerts/messages'
+import { withDefaults, type StoredPreferences } from '#domain/users/preferences'
+import eventRecorder from '#services/events/event_recorder'
+
+export interface EvaluatedSnapshot {
+  id: string
+  userId: string
+  protocol: string
+  chainId: number
+  healthFactor: string | null
+  collateral: Asset[]
+  debt: Asset[]
+  /** ISO instant */
+  snapshotAt: string
+}
+
+const key = (userId: string, protocol: string, chainId: number) =>
+  `${userId}|${protocol}|${chainId}`
+
+/**
+ * Runs the health-factor rule over newly stored snapshots, inside the ingest
+ * transaction (which holds the users' row locks, so no one else moves their
+ * states meanwhile): one read (states and preferences of the users concerned), one
+ * upsert of the states, one insert of the alerts — however many snapshots.
+ * Snapshots older than the last one evaluated for their position (a backfill)
+ * do not alert.
+ */
+export async function evaluateHealthFactorAlerts(
+  trx: TransactionClientContract,
+  snapshots: EvaluatedSnapshot[]
+) {
+  if (snapshots.length === 0) return 0
+  const userIds = [...new Set(snapshots.map((s) => s.userId))]
+  const { rows } = await trx.rawQuery(
+    `select u.id as user_id, u.preferences, s.protocol, s.chain_id, s.armed, s.band, s.last_alert_at, s.last_snapshot_at
+     from users u left join health_factor_alert_state s on s.user_id = u.id
+     where u.id = any(?::uuid[])`,
+    [userIds]
+  )
+  const preferences = new Map<string, StoredPreferences>()
+  const states = new Map<string, RuleState & { lastSnapshotAt: number }>()
+  for (const r of rows) {
+    preferences.set(r.user_id, r.preferences)
+    if (r.protocol) {
+      states.set(key(r.user_id, r.protocol, r.chain_id), {
+        armed: r.armed,
+        band: r.band,
+        lastAlertAt: r.last_alert_at ? new Date(r.last_alert_at).getTime() : null,
+        lastSnapshotAt: new Date(r.last_snapshot_at).getTime(),
+      })
+    }
+  }
+
+  const cooldownMs = env.get('HEALTH_FACTOR_ALERT_COOLDOWN_HOURS', 12) * 3600_000
+  const alerts: Record<string, unknown>[] = []
+  const touched = new Map<string, { userId: string; protocol: string; chainId: number }>()
+  const ordered = [...snapshots].sort((a, b) => a.snapshotAt.localeCompare(b.snapshotAt))
+  for (const s of ordered) {
+    const k = key(s.userId, s.protocol, s.chainId)
+    const at = new Date(s.snapshotAt).getTime()
+    const state = states.get(k) ?? { ...INITIAL_STATE, lastSnapshotAt: -Infinity }
+    if (at <= state.lastSnapshotAt) continue
+    const prefs = withDefaults(preferences.get(s.userId) ?? {})
+    const threshold = String(prefs.alertThresholds.healthFactor)
+    const decision = evaluateHealthFactor(s.healthFactor, threshold, state, at, cooldownMs)
+    states.set(k, { ...decision.next, lastSnapshotAt: at })
+    touched.set(k, { userId: s.userId, protocol: s.protocol, chainId: s.chainId })
+    if (!decision.alert) continue
+
+    const liquidation = liquidationPriceOfLargestCollateral(s)
+    const message = formatHealthFactorAlert({
+      protocol: s.protocol,
+      chainId: s.chainId,
+      healthFactor: s.healthFactor!,
+      threshold,
+      collateralUsd: toDecimalString(totalValueUsd(s.collateral), 2),
+      debtUsd: toDecimalString(totalValueUsd(s.debt), 2),
+      bufferPct: bufferToLiquidationPct(s.healthFactor),
+      liquidation: liquidation
+        ? {
+            symbol: liquidation.symbol,
+            priceUsd: liquidation.currentPriceUsd,
+            liquidationPriceUsd: liquidation.liquidationPriceUsd,
+          }
+        : null,
+    })
+    const channels = [...new Set([...prefs.notificationChannels, 'in_app'])]
+    for (const channel of channels) {
+      alerts.push({
+        user_id: s.userId,
+        type: 'health_factor_low',
+        severity: decision.alert.severity,
+        channel,
+        message,
+        metadata: {
+          snapshotId: s.id,
+          protocol: s.protocol,
+          chainId: s.chainId,
+          healthFactor: s.healthFactor,
+          threshold,
+          band: decision.alert.band,
+        },
+        status: channel === 'in_app' ? 'sent' : 'pending',
+      })
+    }
+  }
+
+  await trx.rawQuery(
+    `insert into health_factor_alert_state (user_id, protocol, chain_id, armed, band, last_alert_at, last_snapshot_at, updated_at)
+     select user_id, protocol, chain_id, armed, band, last_alert_at, last_snapshot_at, now()
+     from jsonb_to_recordset(?::jsonb) as x(user_id uuid, protocol text, chain_id int, armed boolean, band text,
+                                            last_alert_at timestamptz, last_snapshot_at timestamptz)
+     on conflict (user_id, protocol, chain_id) do update set
+       armed = excluded.armed, band = excluded.band, last_alert_at = excluded.last_alert_at,
+       last_snapshot_at = excluded.last_snapshot_at, updated_at = now()`,
+    [
+      JSON.stringify(
+        [...touched.entries()].map(([k, p]) => {
+          const s = states.get(k)!
+          return {
+            user_id: p.userId,
+            protocol: p.protocol,
+            chain_id: p.chainId,
+            armed: s.armed,
+            band: s.band,
+            last_alert_at: s.lastAlertAt === null ? null : new Date(s.lastAlertAt).toISOString(),
+            last_snapshot_at: new Date(s.lastSnapshotAt).toISOString(),
+          }
+        })
+      ),
+    ]
+  )
+  if (alerts.length === 0) return 0
+
+  const { rows: inserted } = await trx.rawQuery(
+    `insert into alerts (user_id, type, severity, channel, message, metadata, status, sent_at)
+     select user_id, type, severity, channel, message, metadata, status, case when status = 'sent' then now() end
+     from jsonb_to_recordset(?::jsonb) as x(user_id uuid, type text, severity text, channel text, message text,
+                                            metadata jsonb, status text)
+     returning id, user_id, channel, status, severity, metadata`,
+    [JSON.stringify(alerts)]
+  )
+  await eventRecorder.appendMany(
+    trx,
+    inserted.map(
+      (a: {
+        id: string
+        user_id: string
+        channel: string
+        status: string
+        severity: string
+        metadata: Record<string, unknown>
+      }) => ({
+        aggregateType: 'alert' as const,
+        aggregateId: a.id,
+        eventType: 'alert.created' as const,
+        payload: {
+          userId: a.user_id,
+          type: 'health_factor_low',
+          severity: a.severity,
+          channel: a.channel,
+          status: a.status,
+          snapshotId: a.metadata.snapshotId,
+        },
+      })
+    )
+  )
+  return inserted.length
+}

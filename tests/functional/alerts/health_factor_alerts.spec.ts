@@ -1,0 +1,124 @@
+import { test } from '@japa/runner'
+import db from '@adonisjs/lucid/services/db'
+import testUtils from '@adonisjs/core/services/test_utils'
+import { UserFactory } from '#factories/user_factory'
+import { userToken } from '#tests/helpers/auth'
+import { snapshotBody } from '#tests/helpers/snapshots'
+
+/** 10 WETH at $2,000 (LT 0.825) = $16,500 of borrowing capacity: debt = 16500 / HF. */
+function withHealthFactor(hf: number, at: string) {
+  const debt = (16500 / hf).toFixed(2)
+  return snapshotBody({
+    snapshotAt: at,
+    debt: [{ symbol: 'USDC', amount: debt, valueUsd: debt, priceUsd: '1' }],
+  })
+}
+
+test.group('Alerts | health factor on ingest', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  test('threshold 1.5: 1.4 alerts, 1.35 and 1.6 do not, 1.3 alerts — on every channel of the user', async ({
+    client,
+    assert,
+  }) => {
+    const user = await UserFactory.merge({
+      preferences: { notificationChannels: ['telegram'] },
+    }).create()
+    const token = await userToken(user)
+    const series: [number, string][] = [
+      [1.4, '2026-11-01T00:00:00Z'],
+      [1.35, '2026-11-01T01:00:00Z'],
+      [1.6, '2026-11-01T02:00:00Z'],
+      [1.3, '2026-11-01T03:00:00Z'],
+    ]
+    for (const [hf, at] of series) {
+      ;(
+        await client.post('/api/v1/positions').bearerToken(token).json(withHealthFactor(hf, at))
+      ).assertStatus(201)
+    }
+    // one test transaction: created_at ties, so order by the snapshot each alert came from
+    const alerts = await db
+      .from('alerts')
+      .where('user_id', user.id)
+      .orderByRaw("metadata->>'snapshotId'")
+      .orderBy('channel')
+    assert.deepEqual(
+      alerts.map((a) => [
+        Number(a.metadata.healthFactor).toFixed(1),
+        a.channel,
+        a.status,
+        a.severity,
+      ]),
+      [
+        ['1.4', 'in_app', 'sent', 'high'],
+        ['1.4', 'telegram', 'pending', 'high'],
+        ['1.3', 'in_app', 'sent', 'high'],
+        ['1.3', 'telegram', 'pending', 'high'],
+      ]
+    )
+    const events = await db.from('event_store').where('event_type', 'alert.created')
+    assert.lengthOf(events, 4)
+  })
+
+  test('the message says protocol, chain, HF, threshold, USD totals, buffer and liquidation price', async ({
+    client,
+    assert,
+  }) => {
+    const user = await UserFactory.create()
+    await client
+      .post('/api/v1/positions')
+      .bearerToken(await userToken(user))
+      .json(withHealthFactor(1.2, '2026-11-01T00:00:00Z'))
+    const alert = await db.from('alerts').where('user_id', user.id).firstOrFail()
+    assert.equal(
+      alert.message,
+      'Aave v3 on Ethereum: health factor 1.200 is below your threshold 1.5. ' +
+        'Collateral $20,000.00, debt $13,750.00 — collateral can fall 16.66% before liquidation. ' +
+        'WETH is liquidated at $1,666.66 (now $2,000.00).'
+    )
+  })
+
+  test('a batch goes through the rule in snapshot order; a backfill older than the last evaluated does not alert', async ({
+    client,
+    assert,
+  }) => {
+    const user = await UserFactory.create()
+    const token = await userToken(user)
+    await client
+      .post('/api/v1/positions')
+      .bearerToken(token)
+      .json(withHealthFactor(1.4, '2026-11-01T05:00:00Z'))
+    // older than what was already evaluated: stored, but history, not news
+    await client
+      .post('/api/v1/positions')
+      .bearerToken(token)
+      .json(withHealthFactor(1.05, '2026-11-01T01:00:00Z'))
+    assert.lengthOf(await db.from('alerts').where('user_id', user.id), 1)
+    // newer and critical: alerts again
+    await client
+      .post('/api/v1/positions')
+      .bearerToken(token)
+      .json(withHealthFactor(1.05, '2026-11-01T06:00:00Z'))
+    const severities = (
+      await db.from('alerts').where('user_id', user.id).orderByRaw("metadata->>'snapshotId'")
+    ).map((a) => a.severity)
+    assert.deepEqual(severities, ['high', 'critical'])
+  })
+
+  test("the user's own threshold (or risk profile) applies", async ({ client, assert }) => {
+    const aggressive = await UserFactory.apply('aggressive').create()
+    await client
+      .post('/api/v1/positions')
+      .bearerToken(await userToken(aggressive))
+      .json(withHealthFactor(1.3, '2026-11-01T00:00:00Z'))
+    assert.lengthOf(await db.from('alerts').where('user_id', aggressive.id), 0)
+    const custom = await UserFactory.merge({
+      preferences: { alertThresholds: { healthFactor: 2.5 } },
+    }).create()
+    await client
+      .post('/api/v1/positions')
+      .bearerToken(await userToken(custom))
+      .json(withHealthFactor(2.2, '2026-11-01T00:00:00Z'))
+    assert.lengthOf(await db.from('alerts').where('user_id', custom.id), 1)
+  })
+})
