@@ -38,6 +38,7 @@ router
         router.get('/positions', [PositionsController, 'index'])
         router.get('/positions/history', [PositionsController, 'history'])
         router.post('/positions/simulate', [PositionsController, 'simulate'])
+        router.post('/positions/snooze', [PositionsController, 'snooze'])
         router.get('/positions/:id', [PositionsController, 'show'])
         router.get('/alerts', [AlertsController, 'index'])
         router.post('/alerts/:id/acknowledge', [AlertsController, 'acknowledge'])

@@ -4,10 +4,12 @@ import {
   createSnapshotValidator,
   positionHistoryValidator,
   simulateValidator,
+  snoozeValidator,
 } from '#validators/position'
 import { recordSnapshots, type Ingestor } from '#services/positions/record_snapshots'
 import { findPosition, latestPositions, positionHistory } from '#services/positions/read_positions'
 import { simulateLatest } from '#services/positions/simulate'
+import { snoozePosition } from '#services/positions/snooze'
 import { positionRowToJson, positionToJson } from '#transformers/position_transformer'
 
 function ingestorOf(ctx: HttpContext): Ingestor {
@@ -70,5 +72,13 @@ export default class PositionsController {
       priceChanges
     )
     return { data: result }
+  }
+
+  /** Mutes one position's alerts until an instant. */
+  async snooze({ auth, request }: HttpContext) {
+    const { protocol, chainId, until } = await request.validateUsing(snoozeValidator)
+    return {
+      data: await snoozePosition(auth.use('api').getUserOrFail().id, protocol, chainId ?? 1, until),
+    }
   }
 }

@@ -1,5 +1,7 @@
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import { DateTime } from 'luxon'
 import env from '#start/env'
+import { deliverAt } from '#domain/alerts/quiet_hours'
 import type { Asset } from '#domain/positions/types'
 import {
   bufferToLiquidationPct,
@@ -51,6 +53,17 @@ export async function evaluateHealthFactorAlerts(
      where u.id = any(?::uuid[])`,
     [userIds]
   )
+  const { rows: snoozeRows } = await trx.rawQuery(
+    `select user_id, protocol, chain_id, until from position_snoozes where user_id = any(?::uuid[]) and until > now()`,
+    [userIds]
+  )
+  const snoozedUntil = new Map<string, number>(
+    snoozeRows.map((r: { user_id: string; protocol: string; chain_id: number; until: Date }) => [
+      key(r.user_id, r.protocol, r.chain_id),
+      new Date(r.until).getTime(),
+    ])
+  )
+  const now = DateTime.utc()
   const preferences = new Map<string, StoredPreferences>()
   const states = new Map<string, RuleState & { lastSnapshotAt: number }>()
   for (const r of rows) {
@@ -80,6 +93,8 @@ export async function evaluateHealthFactorAlerts(
     states.set(k, { ...decision.next, lastSnapshotAt: at })
     touched.set(k, { userId: s.userId, protocol: s.protocol, chainId: s.chainId })
     if (!decision.alert) continue
+    // Snoozed: the rule's state moves on, but nobody is told until the snooze ends.
+    if ((snoozedUntil.get(k) ?? 0) > now.toMillis()) continue
 
     const liquidation = liquidationPriceOfLargestCollateral(s)
     const message = formatHealthFactorAlert({
@@ -99,6 +114,8 @@ export async function evaluateHealthFactorAlerts(
         : null,
     })
     const channels = [...new Set([...prefs.notificationChannels, 'in_app'])]
+    // Quiet hours hold non-critical alerts on the push channels; the in-app feed is not a push.
+    const due = deliverAt(now, decision.alert.severity, prefs.quietHours, prefs.timezone)
     for (const channel of channels) {
       alerts.push({
         user_id: s.userId,
@@ -115,6 +132,7 @@ export async function evaluateHealthFactorAlerts(
           band: decision.alert.band,
         },
         status: channel === 'in_app' ? 'sent' : 'pending',
+        deliver_after: channel !== 'in_app' && due > now ? due.toISO() : null,
       })
     }
   }
@@ -147,10 +165,10 @@ export async function evaluateHealthFactorAlerts(
   if (alerts.length === 0) return 0
 
   const { rows: inserted } = await trx.rawQuery(
-    `insert into alerts (user_id, type, severity, channel, message, metadata, status, sent_at)
-     select user_id, type, severity, channel, message, metadata, status, case when status = 'sent' then now() end
+    `insert into alerts (user_id, type, severity, channel, message, metadata, status, sent_at, deliver_after)
+     select user_id, type, severity, channel, message, metadata, status, case when status = 'sent' then now() end, deliver_after
      from jsonb_to_recordset(?::jsonb) as x(user_id uuid, type text, severity text, channel text, message text,
-                                            metadata jsonb, status text)
+                                            metadata jsonb, status text, deliver_after timestamptz)
      returning id, user_id, channel, status, severity, metadata`,
     [JSON.stringify(alerts)]
   )

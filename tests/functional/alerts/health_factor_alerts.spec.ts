@@ -122,3 +122,94 @@ test.group('Alerts | health factor on ingest', (group) => {
     assert.lengthOf(await db.from('alerts').where('user_id', custom.id), 1)
   })
 })
+
+test.group('Alerts | snooze and quiet hours', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  test('a snoozed position does not alert until the snooze ends; other positions still do', async ({
+    client,
+    assert,
+  }) => {
+    const user = await UserFactory.create()
+    const token = await userToken(user)
+    const snooze = await client
+      .post('/api/v1/positions/snooze')
+      .bearerToken(token)
+      .json({
+        protocol: 'aave_v3',
+        chainId: 1,
+        until: new Date(Date.now() + 3600_000).toISOString(),
+      })
+    snooze.assertStatus(200)
+    await client
+      .post('/api/v1/positions')
+      .bearerToken(token)
+      .json(withHealthFactor(1.2, '2026-11-01T00:00:00Z'))
+    await client
+      .post('/api/v1/positions')
+      .bearerToken(token)
+      .json({ ...withHealthFactor(1.2, '2026-11-01T00:00:00Z'), protocol: 'compound_v3' })
+    const alerts = await db.from('alerts').where('user_id', user.id)
+    assert.deepEqual(
+      alerts.map((a) => a.metadata.protocol),
+      ['compound_v3']
+    )
+
+    // lifting the snooze (an instant in the past): the position is still at risk and alerts after the cooldown
+    await client
+      .post('/api/v1/positions/snooze')
+      .bearerToken(token)
+      .json({ protocol: 'aave_v3', until: '2026-01-01T00:00:00Z' })
+    await client
+      .post('/api/v1/positions')
+      .bearerToken(token)
+      .json(withHealthFactor(1.0, '2026-11-01T01:00:00Z'))
+    assert.lengthOf(
+      await db
+        .from('alerts')
+        .where('user_id', user.id)
+        .whereRaw("metadata->>'protocol' = 'aave_v3'"),
+      1
+    )
+  })
+
+  test('quiet hours hold non-critical push alerts until the window ends; critical ones go at once', async ({
+    client,
+    assert,
+  }) => {
+    // a window that contains "now" whatever the hour: from one hour ago to one hour ahead, in UTC
+    const hhmm = (d: Date) => d.toISOString().slice(11, 16)
+    const start = new Date(Date.now() - 3600_000)
+    const end = new Date(Date.now() + 3600_000)
+    const user = await UserFactory.merge({
+      preferences: {
+        notificationChannels: ['telegram'],
+        timezone: 'UTC',
+        quietHours: { start: hhmm(start), end: hhmm(end) },
+      },
+    }).create()
+    const token = await userToken(user)
+    await client
+      .post('/api/v1/positions')
+      .bearerToken(token)
+      .json(withHealthFactor(1.3, '2026-11-01T00:00:00Z'))
+    await client
+      .post('/api/v1/positions')
+      .bearerToken(token)
+      .json({ ...withHealthFactor(1.05, '2026-11-01T00:00:00Z'), protocol: 'compound_v3' })
+
+    const rows = await db
+      .from('alerts')
+      .where('user_id', user.id)
+      .select('channel', 'severity', 'deliver_after')
+    const telegramHigh = rows.find((r) => r.channel === 'telegram' && r.severity === 'high')!
+    const telegramCritical = rows.find(
+      (r) => r.channel === 'telegram' && r.severity === 'critical'
+    )!
+    const expectedEnd = new Date(end)
+    expectedEnd.setUTCSeconds(0, 0)
+    assert.equal(new Date(telegramHigh.deliver_after).toISOString(), expectedEnd.toISOString())
+    assert.isNull(telegramCritical.deliver_after)
+    assert.isTrue(rows.filter((r) => r.channel === 'in_app').every((r) => r.deliver_after === null))
+  })
+})

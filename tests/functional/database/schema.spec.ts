@@ -106,6 +106,8 @@ test.group('Schema | tables and columns', () => {
       acknowledged_at: `${TS} null`,
       created_at: TS,
       updated_at: TS,
+      // migration 11: when a push channel may send it (quiet hours)
+      deliver_after: `${TS} null`,
     })
   })
 

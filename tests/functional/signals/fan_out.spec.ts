@@ -164,3 +164,50 @@ test.group('Signals | concurrent duplicates (committed rows)', (group) => {
     assert.equal(Number((await db.from('alerts').count('* as n'))[0].n), 2)
   })
 })
+
+test.group('Signals | quiet hours on fan-out', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  test('non-critical push alerts wait for the end of the window, in the user’s time zone; critical ones do not', async ({
+    client,
+    assert,
+  }) => {
+    // a Tokyo night window around "now": starts 2 h ago, ends in 1 h (Tokyo is UTC+9, no DST)
+    const now = Date.now()
+    const tokyo = (ms: number) => new Date(now + ms + 9 * 3600_000).toISOString().slice(11, 16)
+    const user = await UserFactory.merge({
+      preferences: {
+        watchAssets: ['USDC'],
+        notificationChannels: ['email'],
+        timezone: 'Asia/Tokyo',
+        quietHours: { start: tokyo(-2 * 3600_000), end: tokyo(3600_000) },
+      },
+    }).create()
+    const token = await serviceToken(['signals:write'])
+    await client.post('/api/v1/signals').bearerToken(token).json(signal())
+    await client
+      .post('/api/v1/signals')
+      .bearerToken(token)
+      .json(
+        signal({
+          asset: 'USDC',
+          type: 'depeg',
+          severity: 'critical',
+          detectedAt: new Date(Date.now() - 1000).toISOString(),
+        })
+      )
+
+    const rows = await db
+      .from('alerts')
+      .where('user_id', user.id)
+      .select('channel', 'severity', 'deliver_after')
+    const held = rows.find((r) => r.channel === 'email' && r.severity === 'high')!
+    const expected = new Date(now + 3600_000)
+    expected.setUTCSeconds(0, 0)
+    assert.equal(new Date(held.deliver_after).toISOString(), expected.toISOString())
+    assert.isNull(
+      rows.find((r) => r.channel === 'email' && r.severity === 'critical')!.deliver_after
+    )
+    assert.isTrue(rows.filter((r) => r.channel === 'in_app').every((r) => r.deliver_after === null))
+  })
+})

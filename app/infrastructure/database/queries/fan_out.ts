@@ -58,13 +58,37 @@ export async function fanOutSignal(
         coalesce(t.preferences->'notificationChannels', '[]'::jsonb) || '["in_app"]'::jsonb
       ) as c(channel)
       where c.channel in ('telegram', 'email', 'in_app', 'webhook')
+    ),
+    quiet as (
+      -- the end of the user's quiet window if "now" falls inside it (their time zone;
+      -- windows may cross midnight); null otherwise. Mirrors app/domain/alerts/quiet_hours.ts.
+      select t.user_id,
+             case
+               when q.start_at = q.end_at then null
+               when q.start_at < q.end_at and q.local_now::time >= q.start_at and q.local_now::time < q.end_at
+                 then (q.local_now::date + q.end_at) at time zone q.tz
+               when q.start_at > q.end_at and q.local_now::time >= q.start_at
+                 then (q.local_now::date + 1 + q.end_at) at time zone q.tz
+               when q.start_at > q.end_at and q.local_now::time < q.end_at
+                 then (q.local_now::date + q.end_at) at time zone q.tz
+             end as quiet_until
+      from targets t
+      cross join lateral (
+        select (t.preferences->'quietHours'->>'start')::time as start_at,
+               (t.preferences->'quietHours'->>'end')::time as end_at,
+               coalesce(t.preferences->>'timezone', 'UTC') as tz,
+               now() at time zone coalesce(t.preferences->>'timezone', 'UTC') as local_now
+      ) q
+      where t.preferences->'quietHours' is not null
     )
-    insert into alerts (user_id, signal_id, type, severity, channel, message, metadata, status, sent_at)
+    insert into alerts (user_id, signal_id, type, severity, channel, message, metadata, status, sent_at, deliver_after)
     select c.user_id, ?::uuid, ?, ?, c.channel, ?,
            jsonb_build_object('asset', ?::text),
            case when c.channel = 'in_app' then 'sent' else 'pending' end,
-           case when c.channel = 'in_app' then now() end
+           case when c.channel = 'in_app' then now() end,
+           case when c.channel <> 'in_app' and ?::text <> 'critical' then q.quiet_until end
     from channels c
+    left join quiet q on q.user_id = c.user_id
     order by c.user_id, c.channel
     on conflict (user_id, signal_id, channel) do nothing
     returning id, user_id, channel, status
@@ -79,6 +103,7 @@ export async function fanOutSignal(
       signal.severity,
       message,
       signal.asset,
+      signal.severity,
     ]
   )
   return rows

@@ -1,0 +1,26 @@
+import db from '@adonisjs/lucid/services/db'
+import type { DateTime } from 'luxon'
+import { DomainError } from '#domain/shared/errors'
+
+/**
+ * Mutes one position's health-factor alerts until an instant (a new call
+ * replaces the previous snooze; an instant in the past lifts it). The rule
+ * keeps evaluating meanwhile, so the position is not re-announced the moment
+ * the snooze ends unless it is still, or again, at risk.
+ */
+export async function snoozePosition(
+  userId: string,
+  protocol: string,
+  chainId: number,
+  until: DateTime
+) {
+  if (until.diffNow().as('days') > 90) {
+    throw new DomainError('E_VALIDATION_ERROR', 'A snooze lasts 90 days at most', 'until')
+  }
+  await db.rawQuery(
+    `insert into position_snoozes (user_id, protocol, chain_id, until) values (?, ?, ?, ?)
+     on conflict (user_id, protocol, chain_id) do update set until = excluded.until, updated_at = now()`,
+    [userId, protocol, chainId, until.toISO()!]
+  )
+  return { protocol, chainId, until: until.toUTC().toISO() }
+}
