@@ -25,11 +25,16 @@ export default defineConfig({
   worker: {
     concurrency: env.get('QUEUE_CONCURRENCY', 5),
     idleDelay: '500ms',
-    stalledThreshold: '30s',
-    stalledInterval: '10s',
+    // A job whose worker stopped renewing its lease this long ago is taken back.
+    stalledThreshold: (env.get('QUEUE_STALLED_THRESHOLD') ?? '30s') as '30s',
+    stalledInterval: (env.get('QUEUE_STALLED_INTERVAL') ?? '10s') as '10s',
     maxStalledCount: 5,
     gracefulShutdown: true,
   },
 
-  locations: ['./app/jobs/**/*.{ts,js}'],
+  // tests/jobs holds probe jobs for the worker-fault tests; never loaded outside tests.
+  locations: [
+    './app/jobs/**/*.{ts,js}',
+    ...(env.get('NODE_ENV') === 'test' ? ['./tests/jobs/**/*.ts'] : []),
+  ],
 })

@@ -55,6 +55,8 @@ export default await Env.create(new URL('../', import.meta.url), {
   RATE_LIMIT_API_PER_MINUTE: Env.schema.number.optional(),
   ESCALATION_MINUTES: Env.schema.number.optional(),
   QUEUE_CONCURRENCY: Env.schema.number.optional(),
+  QUEUE_STALLED_THRESHOLD: Env.schema.string.optional(),
+  QUEUE_STALLED_INTERVAL: Env.schema.string.optional(),
   HEALTH_FACTOR_ALERT_COOLDOWN_HOURS: Env.schema.number.optional(),
   BODY_LIMIT: Env.schema.string.optional(),
 })
