@@ -4,7 +4,7 @@ import { Alert } from '#models'
 import { NotFoundError } from '#domain/shared/errors'
 import eventRecorder from '#services/events/event_recorder'
 import { decodeCursor, encodeCursor, isIdOnly } from '#services/shared/cursor'
-import type { Page } from '#services/positions/read_positions'
+import type { Page } from '#services/shared/cursor'
 
 export interface AlertQuery {
   status?: string

@@ -5,12 +5,9 @@ import {
   type PositionRow,
 } from '#infrastructure/database/queries/latest_positions'
 import { NotFoundError } from '#domain/shared/errors'
-import { decodeCursor, encodeCursor, isInstantIdPair } from '#services/shared/cursor'
+import { newestFirstPage, type Page } from '#services/shared/cursor'
 
-export interface Page<T> {
-  data: T[]
-  nextCursor: string | null
-}
+export type { Page } from '#services/shared/cursor'
 
 /** The newest snapshot of each (protocol, chain) the user has. */
 export function latestPositions(userId: string): Promise<PositionRow[]> {
@@ -52,27 +49,10 @@ export interface HistoryQuery {
  * before the cursor, so they never shift later pages).
  */
 export async function positionHistory(userId: string, q: HistoryQuery): Promise<Page<Position>> {
-  const limit = q.limit ?? 50
   const query = Position.query().where('user_id', userId)
   if (q.protocol) query.where('protocol', q.protocol)
   if (q.chainId) query.where('chain_id', q.chainId)
   if (q.from) query.where('snapshot_at', '>=', q.from.toISO()!)
   if (q.to) query.where('snapshot_at', '<=', q.to.toISO()!)
-  if (q.cursor) {
-    const [at, id] = decodeCursor(q.cursor, isInstantIdPair)
-    query.whereRaw('(snapshot_at, id) < (?::timestamptz, ?::uuid)', [at, id])
-  }
-  const rows = await query
-    .orderBy([
-      { column: 'snapshot_at', order: 'desc' },
-      { column: 'id', order: 'desc' },
-    ])
-    .limit(limit + 1)
-  const hasMore = rows.length > limit
-  const data = hasMore ? rows.slice(0, limit) : rows
-  const last = data.at(-1)
-  return {
-    data,
-    nextCursor: hasMore && last ? encodeCursor([last.snapshotAt.toUTC().toISO()!, last.id]) : null,
-  }
+  return newestFirstPage(query, 'snapshot_at', (p) => p.snapshotAt.toUTC().toISO()!, q)
 }

@@ -42,3 +42,40 @@ export function isInstantIdPair(values: unknown[]): values is [string, string] {
 export function isIdOnly(values: unknown[]): values is [string] {
   return values.length === 1 && typeof values[0] === 'string' && UUID.test(values[0])
 }
+
+export interface Page<T> {
+  data: T[]
+  nextCursor: string | null
+}
+
+interface NewestFirstQuery<T> {
+  whereRaw(sql: string, bindings: string[]): unknown
+  orderBy(columns: { column: string; order: 'desc' }[]): { limit(n: number): Promise<T[]> }
+}
+
+/**
+ * Newest first, keyset-paginated on (instant column, id): every row appears
+ * exactly once across pages, even when rows arrive between pages (newer ones
+ * sort before the cursor and never shift later pages).
+ */
+export async function newestFirstPage<T extends { id: string }>(
+  query: NewestFirstQuery<T>,
+  column: string,
+  instantOf: (row: T) => string,
+  { limit = 50, cursor }: { limit?: number; cursor?: string }
+): Promise<Page<T>> {
+  if (cursor) {
+    const [at, id] = decodeCursor(cursor, isInstantIdPair)
+    query.whereRaw(`(${column}, id) < (?::timestamptz, ?::uuid)`, [at, id])
+  }
+  const rows = await query
+    .orderBy([
+      { column, order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(limit + 1)
+  const hasMore = rows.length > limit
+  const data = hasMore ? rows.slice(0, limit) : rows
+  const last = data.at(-1)
+  return { data, nextCursor: hasMore && last ? encodeCursor([instantOf(last), last.id]) : null }
+}
