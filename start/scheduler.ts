@@ -5,6 +5,7 @@
  * LOCKED: each runs once per period however many workers there are.
  */
 import ExpireSignalsJob from '#jobs/expire_signals_job'
+import EscalateAlertsJob from '#jobs/escalate_alerts_job'
 
 if (process.env.ACE_COMMAND === 'queue:work') {
   // SIGNAL_EXPIRY_EVERY shortens the period in tests.
@@ -12,4 +13,5 @@ if (process.env.ACE_COMMAND === 'queue:work') {
     .id('expire-signals')
     .every((process.env.SIGNAL_EXPIRY_EVERY ?? '1m') as '1m')
     .run()
+  await EscalateAlertsJob.schedule({}).id('escalate-alerts').every('1m').run()
 }

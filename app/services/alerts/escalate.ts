@@ -1,0 +1,102 @@
+import db from '@adonisjs/lucid/services/db'
+import env from '#start/env'
+import eventRecorder from '#services/events/event_recorder'
+
+/**
+ * Escalation: a critical alert that nobody acknowledged within
+ * ESCALATION_MINUTES is sent again — on the channels it went to and on every
+ * other channel the user has linked (Telegram chat, email, webhook, in-app) —
+ * once per cause (a signal, or the snapshot that tripped the health-factor
+ * rule), and the message says it is an escalation. One set-based statement
+ * for any number of users; acknowledging any alert of a cause stops it.
+ */
+export async function escalateAlerts(now = new Date()): Promise<number> {
+  const minutes = env.get('ESCALATION_MINUTES', 15)
+  return db.transaction(async (trx) => {
+    const { rows } = await trx.rawQuery(
+      `
+      with causes as (
+        select a.user_id, coalesce(a.signal_id::text, a.metadata->>'snapshotId', a.id::text) as cause
+        from alerts a
+        where a.severity = 'critical'
+          and a.created_at <= ?::timestamptz - make_interval(mins => ?)
+          and a.metadata->>'escalationOf' is null
+        group by 1, 2
+        having bool_and(a.status <> 'acknowledged') and bool_and(a.metadata->>'escalatedAt' is null)
+      ),
+      originals as (
+        select a.*
+        from alerts a
+        join causes c on c.user_id = a.user_id
+          and c.cause = coalesce(a.signal_id::text, a.metadata->>'snapshotId', a.id::text)
+        where a.severity = 'critical' and a.metadata->>'escalationOf' is null
+        for update of a
+      ),
+      representative as (
+        select distinct on (user_id, coalesce(signal_id::text, metadata->>'snapshotId', id::text)) *
+        from originals
+        order by user_id, coalesce(signal_id::text, metadata->>'snapshotId', id::text), id
+      ),
+      channels as (
+        select o.user_id, coalesce(o.signal_id::text, o.metadata->>'snapshotId', o.id::text) as cause, o.channel
+        from originals o
+        union
+        select r.user_id, coalesce(r.signal_id::text, r.metadata->>'snapshotId', r.id::text), linked.channel
+        from representative r
+        join users u on u.id = r.user_id
+        cross join lateral (
+          select 'in_app' as channel
+          union all select 'telegram' where u.telegram_chat_id is not null
+          union all select 'email' where u.email is not null
+          union all select 'webhook' where u.preferences->>'webhookUrl' is not null
+        ) linked
+      ),
+      marked as (
+        update alerts a set metadata = a.metadata || jsonb_build_object('escalatedAt', ?::timestamptz), updated_at = now()
+        from originals o where a.id = o.id
+        returning a.id
+      )
+      insert into alerts (user_id, signal_id, type, severity, channel, message, metadata, status, sent_at)
+      select r.user_id, null, r.type, 'critical', c.channel,
+             'ESCALATION — not acknowledged for ' || ? || ' minutes: ' || r.message,
+             r.metadata || jsonb_build_object('escalationOf', r.id, 'signalId', r.signal_id),
+             case when c.channel = 'in_app' then 'sent' else 'pending' end,
+             case when c.channel = 'in_app' then now() end
+      from representative r
+      join channels c on c.user_id = r.user_id
+        and c.cause = coalesce(r.signal_id::text, r.metadata->>'snapshotId', r.id::text)
+      order by r.user_id, c.channel
+      returning id, user_id, channel, status, metadata->>'escalationOf' as escalation_of
+      `,
+      [now.toISOString(), minutes, now.toISOString(), String(minutes)]
+    )
+    await eventRecorder.appendMany(
+      trx,
+      rows.map(
+        (a: {
+          id: string
+          user_id: string
+          channel: string
+          status: string
+          escalation_of: string
+        }) => ({
+          aggregateType: 'alert' as const,
+          aggregateId: a.id,
+          eventType: 'alert.created' as const,
+          payload: {
+            userId: a.user_id,
+            channel: a.channel,
+            status: a.status,
+            severity: 'critical',
+            escalationOf: a.escalation_of,
+          },
+          metadata: {
+            actor: { type: 'system', id: 'escalation' },
+            causation: { aggregateType: 'alert', aggregateId: a.escalation_of },
+          },
+        })
+      )
+    )
+    return rows.length
+  })
+}

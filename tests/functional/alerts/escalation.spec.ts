@@ -1,0 +1,104 @@
+import { test } from '@japa/runner'
+import db from '@adonisjs/lucid/services/db'
+import testUtils from '@adonisjs/core/services/test_utils'
+import { UserFactory } from '#factories/user_factory'
+import { SignalFactory } from '#factories/signal_factory'
+import { escalateAlerts } from '#services/alerts/escalate'
+
+async function critical(
+  userId: string,
+  channel: string,
+  minutesAgo: number,
+  extra: Record<string, unknown> = {}
+) {
+  const { rows } = await db.rawQuery(
+    `insert into alerts (user_id, signal_id, type, severity, channel, message, metadata, status, created_at)
+     values (?, ?, 'health_factor_low', ?, ?, 'Aave v3 on Ethereum: health factor 1.050 is below your threshold 1.5.',
+             ?::jsonb, ?, now() - make_interval(mins => ?)) returning id`,
+    [
+      userId,
+      (extra.signalId as string) ?? null,
+      (extra.severity as string) ?? 'critical',
+      channel,
+      JSON.stringify({ snapshotId: extra.snapshotId ?? 'snap-1' }),
+      (extra.status as string) ?? (channel === 'in_app' ? 'sent' : 'pending'),
+      minutesAgo,
+    ] as any[]
+  )
+  return rows[0].id as string
+}
+
+test.group('Alerts | escalation', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  test('unacknowledged for 15 minutes: re-sent on its channels and every linked one, once, saying so', async ({
+    assert,
+  }) => {
+    const user = await UserFactory.apply('telegramLinked')
+      .merge({ email: 'me@example.com' })
+      .create()
+    const originals = [
+      await critical(user.id, 'in_app', 20),
+      await critical(user.id, 'telegram', 20),
+    ]
+
+    assert.equal(await escalateAlerts(), 3)
+    const escalations = await db
+      .from('alerts')
+      .where('user_id', user.id)
+      .whereRaw("metadata->>'escalationOf' is not null")
+      .orderBy('channel')
+    assert.deepEqual(
+      escalations.map((a) => [a.channel, a.status, a.severity]),
+      [
+        ['email', 'pending', 'critical'],
+        ['in_app', 'sent', 'critical'],
+        ['telegram', 'pending', 'critical'],
+      ]
+    )
+    assert.isTrue(
+      escalations.every((a) =>
+        a.message.startsWith('ESCALATION — not acknowledged for 15 minutes: Aave v3')
+      )
+    )
+    // one escalation per cause: all three point at the same original of that cause
+    assert.lengthOf(new Set(escalations.map((a) => a.metadata.escalationOf)), 1)
+    assert.include(originals, escalations[0].metadata.escalationOf)
+    const marked = await db.from('alerts').whereIn('id', originals)
+    assert.isTrue(marked.every((a) => typeof a.metadata.escalatedAt === 'string'))
+    const events = await db.from('event_store').where('event_type', 'alert.created')
+    assert.lengthOf(events, 3)
+
+    // once: a second run (and a third) finds nothing new
+    assert.equal(await escalateAlerts(), 0)
+    assert.equal(await escalateAlerts(new Date(Date.now() + 3600_000)), 0)
+  })
+
+  test('not yet: younger than 15 minutes, not critical, or acknowledged on any channel', async ({
+    assert,
+  }) => {
+    const user = await UserFactory.apply('telegramLinked').create()
+    await critical(user.id, 'in_app', 10, { snapshotId: 'young' })
+    await critical(user.id, 'in_app', 30, { snapshotId: 'high', severity: 'high' })
+    await critical(user.id, 'in_app', 30, { snapshotId: 'acked', status: 'acknowledged' })
+    await critical(user.id, 'telegram', 30, { snapshotId: 'acked' })
+    assert.equal(await escalateAlerts(), 0)
+    // the young one escalates once its time has come
+    assert.equal(await escalateAlerts(new Date(Date.now() + 6 * 60_000)), 2)
+  })
+
+  test('signal alerts escalate per signal, without clashing with the original (user, signal, channel)', async ({
+    assert,
+  }) => {
+    const user = await UserFactory.create()
+    const signal = await SignalFactory.apply('critical').create()
+    await critical(user.id, 'in_app', 20, { signalId: signal.id })
+    assert.equal(await escalateAlerts(), 1)
+    const escalation = await db
+      .from('alerts')
+      .whereRaw("metadata->>'escalationOf' is not null")
+      .firstOrFail()
+    assert.isNull(escalation.signal_id)
+    assert.equal(escalation.metadata.signalId, signal.id)
+  })
+})
