@@ -65,6 +65,7 @@ console.log(
 const benches = [
   (await import('./ingest.bench.js')).default,
   (await import('./latest.bench.js')).default,
+  (await import('./fanout.bench.js')).default,
 ]
 let failed = 0
 for (const bench of benches) {
