@@ -20,6 +20,7 @@ export default defineConfig({
     () => import('@adonisjs/auth/auth_provider'),
     () => import('@adonisjs/limiter/limiter_provider'),
     () => import('@adonisjs/cors/cors_provider'),
+    () => import('@adonisjs/mail/mail_provider'),
   ],
 
   preloads: [

@@ -12,6 +12,7 @@ const MeController = () => import('#controllers/me_controller')
 const PositionsController = () => import('#controllers/positions_controller')
 const SignalsController = () => import('#controllers/signals_controller')
 const AlertsController = () => import('#controllers/alerts_controller')
+const TelegramController = () => import('#controllers/telegram_controller')
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 // A malformed id cannot name anything: it is a 404 like any unknown id.
@@ -19,6 +20,8 @@ router.where('id', { match: UUID })
 
 router.get('/health/live', [HealthController, 'live'])
 router.get('/health/ready', [HealthController, 'ready'])
+// Telegram's calls: authenticated by the secret token header, not by a user token.
+router.post('/telegram/webhook', [TelegramController, 'webhook'])
 
 router
   .group(() => {
@@ -35,6 +38,8 @@ router
         router.post('/auth/logout', [AuthController, 'logout'])
         router.get('/me', [MeController, 'show'])
         router.patch('/me', [MeController, 'update'])
+        router.post('/me/telegram/link', [TelegramController, 'link'])
+        router.delete('/me/telegram', [TelegramController, 'unlink'])
         router.get('/positions', [PositionsController, 'index'])
         router.get('/positions/history', [PositionsController, 'history'])
         router.post('/positions/simulate', [PositionsController, 'simulate'])

@@ -6,6 +6,7 @@
  */
 import ExpireSignalsJob from '#jobs/expire_signals_job'
 import EscalateAlertsJob from '#jobs/escalate_alerts_job'
+import SweepDeliveriesJob from '#jobs/sweep_deliveries_job'
 
 if (process.env.ACE_COMMAND === 'queue:work') {
   // SIGNAL_EXPIRY_EVERY shortens the period in tests.
@@ -14,4 +15,9 @@ if (process.env.ACE_COMMAND === 'queue:work') {
     .every((process.env.SIGNAL_EXPIRY_EVERY ?? '1m') as '1m')
     .run()
   await EscalateAlertsJob.schedule({}).id('escalate-alerts').every('1m').run()
+  // Retries, alerts released by quiet hours, crashed senders' leases, lost kicks.
+  await SweepDeliveriesJob.schedule({})
+    .id('sweep-deliveries')
+    .every((process.env.DELIVERY_SWEEP_EVERY ?? '10s') as '10s')
+    .run()
 }

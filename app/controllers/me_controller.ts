@@ -11,7 +11,10 @@ export default class MeController {
 
   async update({ auth, request }: HttpContext) {
     const patch = await request.validateUsing(updateMeValidator)
-    const user = await updateProfile(auth.use('api').getUserOrFail().id, patch)
-    return { data: userToJson(user) }
+    const { user, webhookSecret } = await updateProfile(auth.use('api').getUserOrFail().id, patch)
+    // The secret is shown once, here; it is stored encrypted and never returned again.
+    return webhookSecret
+      ? { data: userToJson(user), meta: { webhookSecret } }
+      : { data: userToJson(user) }
   }
 }

@@ -24,7 +24,7 @@ export async function truncateAll() {
   await db.transaction(async (trx) => {
     await trx.rawQuery('alter table event_store disable trigger event_store_no_truncate')
     await trx.rawQuery(
-      'truncate event_store, queue_jobs, queue_schedules, alerts, intents, positions, signals, siwe_nonces, rate_limits, api_client_tokens, api_clients, auth_access_tokens, users restart identity cascade'
+      'truncate event_store, queue_jobs, queue_schedules, delivery_pacing, telegram_link_codes, digest_runs, alerts, intents, positions, signals, siwe_nonces, rate_limits, api_client_tokens, api_clients, auth_access_tokens, users restart identity cascade'
     )
     await trx.rawQuery('alter table event_store enable trigger event_store_no_truncate')
   })

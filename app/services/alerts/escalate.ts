@@ -1,6 +1,7 @@
 import db from '@adonisjs/lucid/services/db'
 import env from '#start/env'
 import eventRecorder from '#services/events/event_recorder'
+import { kickDeliveryAfterCommit } from '#services/delivery/kick'
 
 /**
  * Escalation: a critical alert that nobody acknowledged within
@@ -69,6 +70,10 @@ export async function escalateAlerts(now = new Date()): Promise<number> {
       returning id, user_id, channel, status, metadata->>'escalationOf' as escalation_of
       `,
       [now.toISOString(), minutes, now.toISOString(), String(minutes)]
+    )
+    kickDeliveryAfterCommit(
+      trx,
+      rows.map((a: { channel: string }) => a.channel)
     )
     await eventRecorder.appendMany(
       trx,

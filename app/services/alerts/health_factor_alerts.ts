@@ -17,6 +17,7 @@ import {
 import { formatHealthFactorAlert } from '#domain/alerts/messages'
 import { withDefaults, type StoredPreferences } from '#domain/users/preferences'
 import eventRecorder from '#services/events/event_recorder'
+import { kickDeliveryAfterCommit } from '#services/delivery/kick'
 
 export interface EvaluatedSnapshot {
   id: string
@@ -171,6 +172,10 @@ export async function evaluateHealthFactorAlerts(
                                             metadata jsonb, status text, deliver_after timestamptz)
      returning id, user_id, channel, status, severity, metadata`,
     [JSON.stringify(alerts)]
+  )
+  kickDeliveryAfterCommit(
+    trx,
+    inserted.map((a: { channel: string }) => a.channel)
   )
   await eventRecorder.appendMany(
     trx,

@@ -6,6 +6,7 @@ import { formatSignalAlert } from '#domain/alerts/messages'
 import { DomainError } from '#domain/shared/errors'
 import { DEFAULT_ACTIVE_SIGNALS } from '#domain/users/preferences'
 import eventRecorder from '#services/events/event_recorder'
+import { kickDeliveryAfterCommit } from '#services/delivery/kick'
 import { fanOutSignal } from '#infrastructure/database/queries/fan_out'
 
 export interface SignalInput {
@@ -81,6 +82,10 @@ export async function recordSignal(input: SignalInput): Promise<RecordedSignal> 
 
     const message = formatSignalAlert(signal)
     const alerts = await fanOutSignal(trx, signal, message, DEFAULT_ACTIVE_SIGNALS)
+    kickDeliveryAfterCommit(
+      trx,
+      alerts.map((a) => a.channel)
+    )
     await eventRecorder.appendMany(
       trx,
       alerts.map((alert) => ({

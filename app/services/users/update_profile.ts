@@ -1,4 +1,9 @@
+import { randomBytes } from 'node:crypto'
 import db from '@adonisjs/lucid/services/db'
+import encryption from '@adonisjs/core/services/encryption'
+import delivery from '#config/delivery'
+import { DomainError } from '#domain/shared/errors'
+import { checkWebhookUrl } from '#infrastructure/delivery/ssrf_guard'
 import { User } from '#models'
 import { deepMerge, diffPreferences, type StoredPreferences } from '#domain/users/preferences'
 import eventRecorder from '#services/events/event_recorder'
@@ -13,7 +18,25 @@ export interface ProfilePatch {
  * `user.preferences_updated` with the leaf-level diff — in one transaction,
  * with the user row locked so two concurrent PATCHes do not lose an update.
  */
-export async function updateProfile(userId: string, patch: ProfilePatch): Promise<User> {
+export interface UpdatedProfile {
+  user: User
+  /** The webhook signing secret, only when this update set a new webhook URL. */
+  webhookSecret: string | null
+}
+
+export async function updateProfile(userId: string, patch: ProfilePatch): Promise<UpdatedProfile> {
+  const url = patch.preferences?.webhookUrl
+  if (typeof url === 'string') {
+    try {
+      checkWebhookUrl(url, delivery.webhook.allowPrivateAddresses)
+    } catch (error) {
+      throw new DomainError(
+        'E_VALIDATION_ERROR',
+        (error as Error).message,
+        'preferences.webhookUrl'
+      )
+    }
+  }
   return db.transaction(async (trx) => {
     const user = await User.query({ client: trx }).where('id', userId).forUpdate().firstOrFail()
     const before = { email: user.email, preferences: user.preferences }
@@ -23,7 +46,19 @@ export async function updateProfile(userId: string, patch: ProfilePatch): Promis
     const email = patch.email === undefined ? user.email : patch.email
 
     const changes = diffPreferences(before, { email, preferences })
-    if (changes.length === 0) return user
+    if (changes.length === 0) return { user, webhookSecret: null }
+
+    // A new webhook URL gets a new signing secret, shown once; no URL, no secret.
+    let webhookSecret: string | null = null
+    if (preferences.webhookUrl !== before.preferences.webhookUrl) {
+      webhookSecret = preferences.webhookUrl
+        ? `whsec_${randomBytes(32).toString('base64url')}`
+        : null
+      await trx.rawQuery('update users set webhook_secret = ? where id = ?', [
+        webhookSecret ? encryption.encrypt(webhookSecret) : null,
+        user.id,
+      ] as string[])
+    }
 
     user.merge({ email, preferences })
     await user.useTransaction(trx).save()
@@ -33,7 +68,7 @@ export async function updateProfile(userId: string, patch: ProfilePatch): Promis
       eventType: 'user.preferences_updated',
       payload: { changes },
     })
-    return user
+    return { user, webhookSecret }
   })
 }
 
