@@ -1,0 +1,237 @@
+import { test } from '@japa/runner'
+import type { ChildProcess } from 'node:child_process'
+import db from '@adonisjs/lucid/services/db'
+import { UserFactory } from '#factories/user_factory'
+import { PositionFactory } from '#factories/position_factory'
+import { truncateAll } from '#tests/helpers/database'
+import { userToken } from '#tests/helpers/auth'
+import { FakeTelegram } from '#tests/helpers/fake_telegram'
+import { waitUntil } from '#tests/helpers/alerts'
+import { startWorker } from '#tests/helpers/worker'
+
+const SECRET = process.env.TELEGRAM_WEBHOOK_SECRET!
+
+let updateId = 1000
+function update(chatId: number, text: string) {
+  updateId++
+  return {
+    update_id: updateId,
+    message: {
+      message_id: updateId,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: chatId, type: 'private', first_name: 'Ada' },
+      from: { id: chatId, is_bot: false, first_name: 'Ada' },
+      text,
+    },
+  }
+}
+
+/*
+ * End to end: Telegram's POST reaches our webhook, the update is handled by a
+ * real worker process, the bot's replies go to a local Bot API server.
+ */
+test.group('Telegram | bot and linking, through the webhook', (group) => {
+  const telegram = new FakeTelegram()
+  let worker: ChildProcess
+
+  group.setup(async () => {
+    await telegram.start()
+    await truncateAll()
+    worker = startWorker({ TELEGRAM_API_ROOT: telegram.url })
+    return async () => {
+      worker.kill('SIGKILL')
+      await telegram.stop()
+      await truncateAll()
+    }
+  })
+  group.each.setup(() => telegram.reset())
+
+  const chatOf = async (userId: string) =>
+    (await db.from('users').where('id', userId).first()).telegram_chat_id as string | null
+  const repliesTo = (chat: number) => telegram.sent(String(chat)).map((c) => String(c.payload.text))
+  const replied = (chat: number, count = 1) =>
+    waitUntil(async () => repliesTo(chat).length >= count, 20_000)
+
+  async function linkCode(client: any, user: any) {
+    const response = await client
+      .post('/api/v1/me/telegram/link')
+      .bearerToken(await userToken(user))
+    response.assertStatus(201)
+    return response.body().data as { code: string; url: string; expiresAt: string }
+  }
+
+  test('a link code: single use, ≤ 64 chars of A-Za-z0-9_-, a t.me deep link, 15 minutes', async ({
+    assert,
+    client,
+  }) => {
+    const user = await UserFactory.create()
+    const link = await linkCode(client, user)
+    assert.match(link.code, /^[A-Za-z0-9_-]{16,64}$/)
+    assert.equal(link.url, `https://t.me/defi_assistant_test_bot?start=${link.code}`)
+    const minutes = (new Date(link.expiresAt).getTime() - Date.now()) / 60_000
+    assert.approximately(minutes, 15, 0.5)
+    const other = await linkCode(client, user)
+    assert.notEqual(other.code, link.code)
+  })
+
+  test('the webhook refuses a missing or wrong secret token with 401 and queues nothing', async ({
+    assert,
+    client,
+  }) => {
+    const before = await db.from('queue_jobs').count('* as n').first()
+    for (const header of [undefined, 'wrong', `${SECRET}x`, SECRET.slice(0, -1)]) {
+      const request = client.post('/telegram/webhook').json(update(1, '/status'))
+      if (header !== undefined) request.header('X-Telegram-Bot-Api-Secret-Token', header)
+      const response = await request
+      response.assertStatus(401)
+      assert.equal(response.body().errors[0].code, 'E_UNAUTHORIZED_ACCESS')
+    }
+    const after = await db.from('queue_jobs').count('* as n').first()
+    assert.equal(Number(after.n), Number(before.n))
+  })
+
+  test('/start <code> links the chat, replies, records telegram.linked; /stop unlinks', async ({
+    assert,
+    client,
+  }) => {
+    const user = await UserFactory.create()
+    const { code } = await linkCode(client, user)
+    const chat = 700_001
+
+    const started = Date.now()
+    const response = await client
+      .post('/telegram/webhook')
+      .header('X-Telegram-Bot-Api-Secret-Token', SECRET)
+      .json(update(chat, `/start ${code}`))
+    response.assertStatus(200)
+    assert.deepEqual(response.body(), { ok: true })
+    assert.isBelow(Date.now() - started, 2000, 'answered without waiting for the bot work')
+
+    assert.isTrue(await replied(chat))
+    assert.equal(await chatOf(user.id), String(chat))
+    assert.include(repliesTo(chat)[0], 'linked')
+    const events = await db.from('event_store').where('aggregate_id', user.id).orderBy('version')
+    assert.deepEqual(
+      events.map((e) => e.event_type),
+      ['telegram.linked']
+    )
+    assert.notInclude(JSON.stringify(events[0].payload), String(chat), 'no chat id in the event')
+
+    await client
+      .post('/telegram/webhook')
+      .header('X-Telegram-Bot-Api-Secret-Token', SECRET)
+      .json(update(chat, '/stop'))
+    assert.isTrue(await replied(chat, 2))
+    assert.isNull(await chatOf(user.id))
+    assert.include(repliesTo(chat)[1], 'unlinked')
+  })
+
+  test('the code typed as a plain message links too (deep links fail on some phones)', async ({
+    assert,
+    client,
+  }) => {
+    const user = await UserFactory.create()
+    const { code } = await linkCode(client, user)
+    await client
+      .post('/telegram/webhook')
+      .header('X-Telegram-Bot-Api-Secret-Token', SECRET)
+      .json(update(700_002, `  ${code} `))
+    assert.isTrue(await replied(700_002))
+    assert.equal(await chatOf(user.id), '700002')
+  })
+
+  test('an expired or reused code links nothing and says so', async ({ assert, client }) => {
+    const user = await UserFactory.create()
+    const expired = await linkCode(client, user)
+    await db
+      .from('telegram_link_codes')
+      .where('code', expired.code)
+      .update({ expires_at: new Date(Date.now() - 1000) })
+    await client
+      .post('/telegram/webhook')
+      .header('X-Telegram-Bot-Api-Secret-Token', SECRET)
+      .json(update(700_003, `/start ${expired.code}`))
+    assert.isTrue(await replied(700_003))
+    assert.include(repliesTo(700_003)[0], 'invalid, expired or already used')
+    assert.isNull(await chatOf(user.id))
+
+    const fresh = await linkCode(client, user)
+    await client
+      .post('/telegram/webhook')
+      .header('X-Telegram-Bot-Api-Secret-Token', SECRET)
+      .json(update(700_004, `/start ${fresh.code}`))
+    assert.isTrue(await replied(700_004))
+    // Someone else replays the same code from another chat.
+    await client
+      .post('/telegram/webhook')
+      .header('X-Telegram-Bot-Api-Secret-Token', SECRET)
+      .json(update(700_005, `/start ${fresh.code}`))
+    assert.isTrue(await replied(700_005))
+    assert.include(repliesTo(700_005)[0], 'invalid, expired or already used')
+    assert.equal(await chatOf(user.id), '700004', 'the first chat keeps the link')
+  })
+
+  test('/status replies with the latest health factor per position; anything else gets help', async ({
+    assert,
+  }) => {
+    const user = await UserFactory.merge({ telegramChatId: '700006' }).create()
+    await PositionFactory.merge({
+      userId: user.id,
+      walletAddress: user.walletAddress,
+      protocol: 'aave_v3',
+      chainId: 1,
+      healthFactor: '1.234567',
+    }).create()
+    await PositionFactory.merge({
+      userId: user.id,
+      walletAddress: user.walletAddress,
+      protocol: 'compound_v3',
+      chainId: 8453,
+      healthFactor: '2.5',
+    }).create()
+
+    await fetchWebhook(update(700_006, '/status'))
+    assert.isTrue(await replied(700_006))
+    const status = repliesTo(700_006)[0]
+    assert.include(status, 'Aave v3 on Ethereum: HF <b>1.235</b>')
+    assert.include(status, 'Compound v3 on Base: HF <b>2.500</b>')
+
+    await fetchWebhook(update(700_006, 'what is this?'))
+    assert.isTrue(await replied(700_006, 2))
+    assert.include(repliesTo(700_006)[1], '/status')
+  })
+
+  test('a redelivered update (same update_id) is handled once', async ({ assert }) => {
+    const body = update(700_007, '/help')
+    await fetchWebhook(body)
+    await fetchWebhook(body)
+    assert.isTrue(await replied(700_007))
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    assert.lengthOf(repliesTo(700_007), 1)
+  })
+
+  test('DELETE /me/telegram unlinks (idempotent) and records telegram.unlinked once', async ({
+    assert,
+    client,
+  }) => {
+    const user = await UserFactory.merge({ telegramChatId: '700008' }).create()
+    const token = await userToken(user)
+    ;(await client.delete('/api/v1/me/telegram').bearerToken(token)).assertStatus(204)
+    ;(await client.delete('/api/v1/me/telegram').bearerToken(token)).assertStatus(204)
+    assert.isNull(await chatOf(user.id))
+    const events = await db.from('event_store').where('aggregate_id', user.id)
+    assert.deepEqual(
+      events.map((e) => [e.event_type, e.payload.reason]),
+      [['telegram.unlinked', 'user']]
+    )
+  })
+})
+
+async function fetchWebhook(body: unknown) {
+  const response = await fetch(`http://${process.env.HOST}:${process.env.PORT}/telegram/webhook`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET },
+    body: JSON.stringify(body),
+  })
+  if (response.status !== 200) throw new Error(`webhook answered ${response.status}`)
+}
