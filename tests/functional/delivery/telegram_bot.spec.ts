@@ -235,3 +235,34 @@ async function fetchWebhook(body: unknown) {
   })
   if (response.status !== 200) throw new Error(`webhook answered ${response.status}`)
 }
+
+test.group('Telegram | telegram:set-webhook', (group) => {
+  const telegram = new FakeTelegram()
+  group.setup(async () => {
+    await telegram.start()
+    const { default: delivery } = await import('#config/delivery')
+    const original = delivery.telegram.apiRoot
+    delivery.telegram.apiRoot = telegram.url
+    return async () => {
+      delivery.telegram.apiRoot = original
+      await telegram.stop()
+    }
+  })
+
+  test('registers the URL with the secret token', async ({ assert }) => {
+    const { default: ace } = await import('@adonisjs/core/services/ace')
+    const { default: TelegramSetWebhook } = await import('#commands/telegram_set_webhook')
+    ace.ui.switchMode('raw')
+    const command = await ace.create(TelegramSetWebhook, [
+      'https://api.example.com/telegram/webhook',
+    ])
+    await command.exec()
+    command.assertSucceeded()
+    const call = telegram.calls.find((c) => c.method === 'setWebhook')
+    assert.deepInclude(call?.payload, {
+      url: 'https://api.example.com/telegram/webhook',
+      secret_token: SECRET,
+      allowed_updates: ['message'],
+    })
+  })
+})
