@@ -7,6 +7,7 @@
 import ExpireSignalsJob from '#jobs/expire_signals_job'
 import EscalateAlertsJob from '#jobs/escalate_alerts_job'
 import SweepDeliveriesJob from '#jobs/sweep_deliveries_job'
+import SendDigestsJob from '#jobs/send_digests_job'
 
 if (process.env.ACE_COMMAND === 'queue:work') {
   // SIGNAL_EXPIRY_EVERY shortens the period in tests.
@@ -15,6 +16,7 @@ if (process.env.ACE_COMMAND === 'queue:work') {
     .every((process.env.SIGNAL_EXPIRY_EVERY ?? '1m') as '1m')
     .run()
   await EscalateAlertsJob.schedule({}).id('escalate-alerts').every('1m').run()
+  await SendDigestsJob.schedule({}).id('daily-digests').every('1m').run()
   // Retries, alerts released by quiet hours, crashed senders' leases, lost kicks.
   await SweepDeliveriesJob.schedule({})
     .id('sweep-deliveries')

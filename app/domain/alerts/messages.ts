@@ -83,3 +83,57 @@ export function formatHealthFactorAlert(f: HealthFactorAlertFacts): string {
   }
   return parts.join(' ')
 }
+
+export interface DigestFacts {
+  localDate: string
+  positions: {
+    protocol: string
+    chainId: number
+    healthFactor: string | null
+    lowestHealthFactor: string | null
+    collateralUsd: string
+    debtUsd: string
+  }[]
+  alerts: { total: number; bySeverity: Partial<Record<string, number>> }
+  signals: { type: string; asset: string; severity: string }[]
+}
+
+const hf = (value: string | null) => (value === null ? '∞' : Number.parseFloat(value).toFixed(3))
+
+/** The daily summary: positions, lowest health factor of the past day, alerts and signals. */
+export function formatDigest(f: DigestFacts): string {
+  const lines = [`Your DeFi summary for ${f.localDate}`, '']
+  if (f.positions.length === 0) {
+    lines.push('Positions: none recorded yet.')
+  } else {
+    lines.push('Positions:')
+    for (const p of f.positions) {
+      const where = `${protocolName(p.protocol)} on ${chainName(p.chainId)}`
+      const lowest =
+        p.lowestHealthFactor !== null && p.lowestHealthFactor !== p.healthFactor
+          ? ` (lowest in 24 h: ${hf(p.lowestHealthFactor)})`
+          : ''
+      lines.push(
+        `• ${where}: health factor ${hf(p.healthFactor)}${lowest}, collateral ${usd(p.collateralUsd)}, debt ${usd(p.debtUsd)}`
+      )
+    }
+  }
+  lines.push('')
+  const severities = ['critical', 'high', 'medium', 'low']
+    .filter((s) => f.alerts.bySeverity[s])
+    .map((s) => `${f.alerts.bySeverity[s]} ${s}`)
+  lines.push(
+    f.alerts.total === 0
+      ? 'Alerts in the past day: none.'
+      : `Alerts in the past day: ${f.alerts.total} (${severities.join(', ')}).`
+  )
+  lines.push(
+    f.signals.length === 0
+      ? 'Signals that concerned you: none.'
+      : `Signals that concerned you: ${f.signals
+          .slice(0, 10)
+          .map((s) => `${label(s.type)} on ${s.asset} (${s.severity})`)
+          .join('; ')}${f.signals.length > 10 ? `; and ${f.signals.length - 10} more` : ''}.`
+  )
+  return lines.join('\n')
+}
