@@ -55,6 +55,8 @@ test.group('Schema | tables and columns', () => {
       email: 'text null',
       created_at: TS,
       updated_at: TS,
+      // migration 12: the webhook channel's signing secret, encrypted
+      webhook_secret: 'text null',
     })
   })
 
@@ -108,6 +110,8 @@ test.group('Schema | tables and columns', () => {
       updated_at: TS,
       // migration 11: when a push channel may send it (quiet hours)
       deliver_after: `${TS} null`,
+      // migration 12: a sender's lease on the alert
+      claimed_until: `${TS} null`,
     })
   })
 
