@@ -6,10 +6,10 @@ import env from '#start/env'
  */
 const delivery = {
   telegram: {
-    botToken: env.get('TELEGRAM_BOT_TOKEN')?.release() ?? null,
-    botUsername: env.get('TELEGRAM_BOT_USERNAME') ?? 'DeFiAssistantBot',
-    webhookSecret: env.get('TELEGRAM_WEBHOOK_SECRET')?.release() ?? null,
-    apiRoot: env.get('TELEGRAM_API_ROOT') ?? 'https://api.telegram.org',
+    botToken: env.get('TELEGRAM_BOT_TOKEN')?.release() || null,
+    botUsername: env.get('TELEGRAM_BOT_USERNAME') || 'DeFiAssistantBot',
+    webhookSecret: env.get('TELEGRAM_WEBHOOK_SECRET')?.release() || null,
+    apiRoot: env.get('TELEGRAM_API_ROOT') || 'https://api.telegram.org',
     messagesPerSecond: env.get('TELEGRAM_MESSAGES_PER_SECOND', 28),
     perChatIntervalMs: env.get('TELEGRAM_CHAT_INTERVAL_MS', 1_000),
     linkCodeTtlMinutes: 15,

@@ -8,10 +8,10 @@ import { defineConfig, transports } from '@adonisjs/mail'
  */
 const mailConfig = defineConfig({
   default: 'smtp',
-  from: env.get('MAIL_FROM', 'DeFi Assistant <alerts@localhost>'),
+  from: env.get('MAIL_FROM') || 'DeFi Assistant <alerts@localhost>',
   mailers: {
     smtp: transports.smtp({
-      host: env.get('SMTP_HOST', 'localhost'),
+      host: env.get('SMTP_HOST') || 'localhost',
       port: env.get('SMTP_PORT', 587),
       secure: env.get('SMTP_PORT') === 465,
       auth: env.get('SMTP_USER')
