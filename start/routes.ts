@@ -13,6 +13,7 @@ const PositionsController = () => import('#controllers/positions_controller')
 const SignalsController = () => import('#controllers/signals_controller')
 const AlertsController = () => import('#controllers/alerts_controller')
 const TelegramController = () => import('#controllers/telegram_controller')
+const IntentsController = () => import('#controllers/intents_controller')
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 // A malformed id cannot name anything: it is a 404 like any unknown id.
@@ -40,6 +41,12 @@ router
         router.patch('/me', [MeController, 'update'])
         router.post('/me/telegram/link', [TelegramController, 'link'])
         router.delete('/me/telegram', [TelegramController, 'unlink'])
+        router.get('/intents', [IntentsController, 'index'])
+        router.post('/intents', [IntentsController, 'store'])
+        router.get('/intents/:id', [IntentsController, 'show'])
+        router.patch('/intents/:id', [IntentsController, 'update'])
+        router.delete('/intents/:id', [IntentsController, 'destroy'])
+        router.get('/intents/:id/executions', [IntentsController, 'executions'])
         router.get('/positions', [PositionsController, 'index'])
         router.get('/positions/history', [PositionsController, 'history'])
         router.post('/positions/simulate', [PositionsController, 'simulate'])

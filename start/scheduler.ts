@@ -8,6 +8,7 @@ import ExpireSignalsJob from '#jobs/expire_signals_job'
 import EscalateAlertsJob from '#jobs/escalate_alerts_job'
 import SweepDeliveriesJob from '#jobs/sweep_deliveries_job'
 import SendDigestsJob from '#jobs/send_digests_job'
+import ExpireIntentsJob from '#jobs/expire_intents_job'
 
 if (process.env.ACE_COMMAND === 'queue:work') {
   // SIGNAL_EXPIRY_EVERY shortens the period in tests.
@@ -17,6 +18,7 @@ if (process.env.ACE_COMMAND === 'queue:work') {
     .run()
   await EscalateAlertsJob.schedule({}).id('escalate-alerts').every('1m').run()
   await SendDigestsJob.schedule({}).id('daily-digests').every('1m').run()
+  await ExpireIntentsJob.schedule({}).id('expire-intents').every('1m').run()
   // Retries, alerts released by quiet hours, crashed senders' leases, lost kicks.
   await SweepDeliveriesJob.schedule({})
     .id('sweep-deliveries')

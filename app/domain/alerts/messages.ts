@@ -137,3 +137,40 @@ export function formatDigest(f: DigestFacts): string {
   )
   return lines.join('\n')
 }
+
+export interface IntentTriggeredFacts {
+  name: string | null
+  protocol: string
+  chainId: number
+  operator: 'lt' | 'lte' | 'gt' | 'gte'
+  threshold: string
+  healthFactor: string | null
+  action: { type: string; asset: string; amount: string }
+  transaction: { to: string; description: string } | null
+  note: string | null
+}
+
+const OPERATOR_TEXT = { lt: '<', lte: '≤', gt: '>', gte: '≥' } as const
+
+/** Says what fired and what to sign. */
+export function formatIntentTriggered(f: IntentTriggeredFacts): string {
+  const title = f.name ? `Your intent "${f.name}" fired` : 'Your intent fired'
+  const hfText =
+    f.healthFactor === null ? '∞ (no debt)' : Number.parseFloat(f.healthFactor).toFixed(3)
+  const lines = [
+    `${title}: ${protocolName(f.protocol)} on ${chainName(f.chainId)}, health factor ${hfText} ${OPERATOR_TEXT[f.operator]} ${f.threshold}.`,
+  ]
+  if (f.action.type === 'notify') {
+    lines.push('No transaction: this intent only notifies.')
+  } else if (f.transaction) {
+    const amount = f.action.amount === 'max' ? 'all' : f.action.amount
+    lines.push(
+      `Prepared for your wallet to sign: ${f.action.type} ${amount} ${f.action.asset} (${f.transaction.description}, to ${f.transaction.to}). Open the dashboard to review and sign it.`
+    )
+  } else {
+    lines.push(
+      `Suggested action: ${f.action.type} ${f.action.amount} ${f.action.asset}. ${f.note ?? ''}`.trim()
+    )
+  }
+  return lines.join('\n')
+}

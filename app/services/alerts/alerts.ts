@@ -3,7 +3,7 @@ import { DateTime } from 'luxon'
 import { Alert } from '#models'
 import { NotFoundError } from '#domain/shared/errors'
 import eventRecorder from '#services/events/event_recorder'
-import { decodeCursor, encodeCursor, isIdOnly } from '#services/shared/cursor'
+import { newestIdFirstPage } from '#services/shared/cursor'
 import type { Page } from '#services/shared/cursor'
 
 export interface AlertQuery {
@@ -20,23 +20,11 @@ export interface AlertQuery {
  * truncate, and a fan-out gives thousands of alerts the same created_at.
  */
 export async function listAlerts(userId: string, q: AlertQuery): Promise<Page<Alert>> {
-  const limit = q.limit ?? 50
   const query = Alert.query().where('user_id', userId)
   if (q.status) query.where('status', q.status)
   if (q.channel) query.where('channel', q.channel)
   if (q.severity) query.where('severity', q.severity)
-  if (q.cursor) {
-    const [id] = decodeCursor(q.cursor, isIdOnly)
-    query.where('id', '<', id)
-  }
-  const rows = await query.orderBy('id', 'desc').limit(limit + 1)
-  const hasMore = rows.length > limit
-  const data = hasMore ? rows.slice(0, limit) : rows
-  const last = data.at(-1)
-  return {
-    data,
-    nextCursor: hasMore && last ? encodeCursor([last.id]) : null,
-  }
+  return newestIdFirstPage(query, q)
 }
 
 /**

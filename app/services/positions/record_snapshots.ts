@@ -6,6 +6,7 @@ import type { Asset } from '#domain/positions/types'
 import { DomainError } from '#domain/shared/errors'
 import eventRecorder, { type NewEvent } from '#services/events/event_recorder'
 import { evaluateHealthFactorAlerts } from '#services/alerts/health_factor_alerts'
+import { evaluateIntents } from '#services/intents/evaluate_intents'
 import {
   ensureUsersForWallets,
   insertSnapshots,
@@ -179,10 +180,11 @@ function ingest(ingestor: Ingestor, inputs: SnapshotInput[]): Promise<RecordedSn
       })
     }
     await eventRecorder.appendMany(trx, events)
-    await evaluateHealthFactorAlerts(
-      trx,
-      stored.filter((key) => key.created).map((key) => ({ id: key.id, ...rows[key.ord] }))
-    )
+    const created = stored
+      .filter((key) => key.created)
+      .map((key) => ({ id: key.id, ...rows[key.ord] }))
+    await evaluateHealthFactorAlerts(trx, created)
+    await evaluateIntents(trx, created)
 
     return stored.map((key) => {
       const row = rows[key.ord]

@@ -79,3 +79,24 @@ export async function newestFirstPage<T extends { id: string }>(
   const last = data.at(-1)
   return { data, nextCursor: hasMore && last ? encodeCursor([instantOf(last), last.id]) : null }
 }
+
+interface IdQuery<T> {
+  where(column: string, operator: string, value: string): unknown
+  orderBy(column: string, order: 'desc'): { limit(n: number): Promise<T[]> }
+}
+
+/**
+ * Newest first by UUIDv7 id alone (ids are time-ordered): for rows created
+ * many at a time, where created_at ties would need a second key anyway.
+ */
+export async function newestIdFirstPage<T extends { id: string }>(
+  query: IdQuery<T>,
+  { limit = 50, cursor }: { limit?: number; cursor?: string }
+): Promise<Page<T>> {
+  if (cursor) query.where('id', '<', decodeCursor(cursor, isIdOnly)[0])
+  const rows = await query.orderBy('id', 'desc').limit(limit + 1)
+  const hasMore = rows.length > limit
+  const data = hasMore ? rows.slice(0, limit) : rows
+  const last = data.at(-1)
+  return { data, nextCursor: hasMore && last ? encodeCursor([last.id]) : null }
+}

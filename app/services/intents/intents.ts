@@ -1,0 +1,278 @@
+import db from '@adonisjs/lucid/services/db'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import { DateTime } from 'luxon'
+import { Intent } from '#models'
+import type { IntentActionJson, IntentConditionJson, IntentStatus } from '#models/intent'
+import { DomainError, NotFoundError } from '#domain/shared/errors'
+import { knownToken, supportsTransactions } from '#domain/intents/registry'
+import eventRecorder from '#services/events/event_recorder'
+import { newestIdFirstPage, type Page } from '#services/shared/cursor'
+
+export const MAX_ACTIVE_INTENTS = 50
+
+export interface IntentInput {
+  name?: string
+  protocol: string
+  chainId: number
+  condition: IntentConditionJson
+  action: IntentActionJson
+  cooldownSeconds?: number
+  maxExecutions?: number | null
+  expiresAt?: DateTime | null
+}
+
+export interface IntentPatch {
+  name?: string | null
+  status?: 'active' | 'paused'
+  cooldownSeconds?: number
+  maxExecutions?: number | null
+  expiresAt?: DateTime | null
+}
+
+/**
+ * Rules beyond the shape: the asset must be one the protocol's market on that
+ * chain knows (unless the action only notifies, or we prepare no transaction
+ * for that protocol and chain at all), with no more decimals than the token
+ * has; "max" makes sense to repay or withdraw, not to supply.
+ */
+function checkAction(protocol: string, chainId: number, action: IntentActionJson) {
+  if (action.type === 'notify') return
+  if (action.amount === 'max' && action.type === 'supply') {
+    throw new DomainError(
+      'E_VALIDATION_ERROR',
+      'Supply needs an amount, not "max"',
+      'action.amount'
+    )
+  }
+  if (!supportsTransactions(protocol, chainId)) return
+  const token = knownToken(protocol, chainId, action.asset)
+  if (!token) {
+    throw new DomainError(
+      'E_VALIDATION_ERROR',
+      `${action.asset} is not a known asset of ${protocol} on chain ${chainId}`,
+      'action.asset'
+    )
+  }
+  const decimals = action.amount.split('.')[1]?.length ?? 0
+  if (action.amount !== 'max' && decimals > token.decimals) {
+    throw new DomainError(
+      'E_VALIDATION_ERROR',
+      `${action.asset} has ${token.decimals} decimals; the amount has ${decimals}`,
+      'action.amount'
+    )
+  }
+}
+
+function snapshotOf(intent: Intent) {
+  return {
+    name: intent.name,
+    protocol: intent.protocol,
+    chainId: intent.chainId,
+    condition: intent.condition,
+    action: intent.action,
+    status: intent.status,
+    cooldownSeconds: intent.cooldownSeconds,
+    maxExecutions: intent.maxExecutions,
+    expiresAt: intent.expiresAt?.toUTC().toISO() ?? null,
+  }
+}
+
+export async function createIntent(userId: string, input: IntentInput): Promise<Intent> {
+  checkAction(input.protocol, input.chainId, input.action)
+  if (input.expiresAt && input.expiresAt.toMillis() <= Date.now()) {
+    throw new DomainError(
+      'E_VALIDATION_ERROR',
+      'The expiresAt field must be in the future',
+      'expiresAt'
+    )
+  }
+  return db.transaction(async (trx) => {
+    // The user's row lock serialises concurrent creations for the limit below.
+    await trx.rawQuery('select id from users where id = ? for update', [userId])
+    const { rows } = await trx.rawQuery(
+      `select count(*)::int as n from intents where user_id = ? and status = 'active' and deleted_at is null`,
+      [userId]
+    )
+    if (rows[0].n >= MAX_ACTIVE_INTENTS) {
+      throw new DomainError(
+        'E_INTENT_LIMIT',
+        `At most ${MAX_ACTIVE_INTENTS} active intents per user: pause or delete one first`
+      )
+    }
+    const intent = await Intent.create(
+      {
+        userId,
+        name: input.name ?? null,
+        protocol: input.protocol,
+        chainId: input.chainId,
+        condition: input.condition,
+        action: input.action,
+        status: 'active',
+        cooldownSeconds: input.cooldownSeconds ?? 3600,
+        maxExecutions: input.maxExecutions ?? null,
+        executionsCount: 0,
+        expiresAt: input.expiresAt ?? null,
+      },
+      { client: trx }
+    )
+    await eventRecorder.append(trx, {
+      aggregateType: 'intent',
+      aggregateId: intent.id,
+      eventType: 'intent.created',
+      payload: { userId, ...snapshotOf(intent) },
+    })
+    return intent
+  })
+}
+
+async function lockedIntent(
+  trx: TransactionClientContract,
+  userId: string,
+  id: string
+): Promise<Intent> {
+  const intent = await Intent.query({ client: trx })
+    .where({ id, user_id: userId })
+    .whereNull('deleted_at')
+    .forUpdate()
+    .first()
+  if (!intent) throw new NotFoundError('intent')
+  return intent
+}
+
+export async function updateIntent(
+  userId: string,
+  id: string,
+  patch: IntentPatch
+): Promise<Intent> {
+  if (patch.expiresAt && patch.expiresAt.toMillis() <= Date.now()) {
+    throw new DomainError(
+      'E_VALIDATION_ERROR',
+      'The expiresAt field must be in the future',
+      'expiresAt'
+    )
+  }
+  return db.transaction(async (trx) => {
+    const intent = await lockedIntent(trx, userId, id)
+    if (patch.status && !['active', 'paused'].includes(intent.status)) {
+      throw new DomainError(
+        'E_CONFLICT',
+        `A ${intent.status} intent cannot be paused or resumed`,
+        'status'
+      )
+    }
+    if (patch.status === 'active' && intent.status === 'paused') {
+      const { rows } = await trx.rawQuery(
+        `select count(*)::int as n from intents where user_id = ? and status = 'active' and deleted_at is null`,
+        [userId]
+      )
+      if (rows[0].n >= MAX_ACTIVE_INTENTS) {
+        throw new DomainError(
+          'E_INTENT_LIMIT',
+          `At most ${MAX_ACTIVE_INTENTS} active intents per user`
+        )
+      }
+    }
+    const before = snapshotOf(intent)
+    if (patch.name !== undefined) intent.name = patch.name
+    if (patch.status !== undefined) intent.status = patch.status
+    if (patch.cooldownSeconds !== undefined) intent.cooldownSeconds = patch.cooldownSeconds
+    if (patch.maxExecutions !== undefined) intent.maxExecutions = patch.maxExecutions
+    if (patch.expiresAt !== undefined) intent.expiresAt = patch.expiresAt
+    const after = snapshotOf(intent)
+    const changes = Object.fromEntries(
+      Object.entries(after)
+        .filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(before[k as keyof typeof before]))
+        .map(([k, v]) => [k, { from: before[k as keyof typeof before], to: v }])
+    )
+    if (Object.keys(changes).length === 0) return intent
+    await intent.useTransaction(trx).save()
+    await eventRecorder.append(trx, {
+      aggregateType: 'intent',
+      aggregateId: intent.id,
+      eventType: 'intent.updated',
+      payload: { userId, changes },
+    })
+    return intent
+  })
+}
+
+/** DELETE: a soft delete; the intent stays readable as `cancelled`, with its executions. */
+export async function cancelIntent(userId: string, id: string): Promise<Intent> {
+  return db.transaction(async (trx) => {
+    const intent = await Intent.query({ client: trx })
+      .where({ id, user_id: userId })
+      .forUpdate()
+      .first()
+    if (!intent) throw new NotFoundError('intent')
+    if (intent.status === 'cancelled') return intent
+    const from = intent.status
+    intent.merge({ status: 'cancelled', deletedAt: DateTime.utc() })
+    await intent.useTransaction(trx).save()
+    await eventRecorder.append(trx, {
+      aggregateType: 'intent',
+      aggregateId: intent.id,
+      eventType: 'intent.cancelled',
+      payload: { userId, from },
+    })
+    return intent
+  })
+}
+
+export async function findIntent(userId: string, id: string): Promise<Intent> {
+  const intent = await Intent.query().where({ id, user_id: userId }).first()
+  if (!intent) throw new NotFoundError('intent')
+  return intent
+}
+
+export function listIntents(
+  userId: string,
+  q: { status?: IntentStatus; limit?: number; cursor?: string }
+): Promise<Page<Intent>> {
+  const query = Intent.query().where('user_id', userId)
+  if (q.status) query.where('status', q.status)
+  return newestIdFirstPage(query, q)
+}
+
+export interface ExecutionRow {
+  id: string
+  intent_id: string
+  snapshot_id: string | null
+  condition: Record<string, unknown>
+  action: Record<string, unknown>
+  transaction: Record<string, unknown> | null
+  note: string | null
+  alert_id: string | null
+  created_at: Date
+}
+
+export async function listExecutions(
+  userId: string,
+  intentId: string,
+  q: { limit?: number; cursor?: string }
+): Promise<Page<ExecutionRow>> {
+  await findIntent(userId, intentId)
+  const query = db.from('intent_executions').where('intent_id', intentId).where('user_id', userId)
+  return newestIdFirstPage<ExecutionRow>(query as any, q)
+}
+
+/** Scheduled: intents past expiresAt become `expired`. */
+export async function expireIntents(): Promise<number> {
+  return db.transaction(async (trx) => {
+    const { rows } = await trx.rawQuery(
+      `update intents set status = 'expired', updated_at = now()
+       where status in ('active', 'paused') and deleted_at is null and expires_at <= now()
+       returning id, user_id`
+    )
+    await eventRecorder.appendMany(
+      trx,
+      rows.map((r: { id: string; user_id: string }) => ({
+        aggregateType: 'intent' as const,
+        aggregateId: r.id,
+        eventType: 'intent.updated' as const,
+        payload: { userId: r.user_id, changes: { status: { to: 'expired' } } },
+        metadata: { actor: { type: 'system', id: 'intent-expiry' } },
+      }))
+    )
+    return rows.length
+  })
+}

@@ -1,0 +1,57 @@
+import vine from '@vinejs/vine'
+import { DECIMAL, LOWER_SNAKE, SYMBOL, isoInstant, pagination } from './rules.js'
+
+const OPERATORS = ['lt', 'lte', 'gt', 'gte'] as const
+const ACTIONS = ['repay', 'supply', 'withdraw', 'notify'] as const
+/** "max", or a positive decimal: "0" or "0.000" would prepare a transaction that does nothing. */
+const AMOUNT = /^(max|(?!0+(\.0+)?$)(0|[1-9]\d{0,59})(\.\d{1,36})?)$/
+
+const name = vine.string().trim().minLength(1).maxLength(120)
+const cooldownSeconds = vine
+  .number()
+  .withoutDecimals()
+  .range([0, 30 * 24 * 3600])
+const maxExecutions = vine.number().withoutDecimals().range([1, 1_000_000])
+
+export const createIntentValidator = vine.create(
+  vine.object({
+    name: name.clone().optional(),
+    protocol: vine.string().trim().regex(LOWER_SNAKE),
+    chainId: vine.number().withoutDecimals().range([1, 2_147_483_647]),
+    condition: vine.object({
+      metric: vine.enum(['health_factor'] as const),
+      operator: vine.enum(OPERATORS),
+      value: vine.string().trim().regex(DECIMAL).maxLength(60),
+    }),
+    action: vine.object({
+      type: vine.enum(ACTIONS),
+      asset: vine.string().trim().regex(SYMBOL).toUpperCase(),
+      amount: vine.string().trim().maxLength(100).regex(AMOUNT),
+    }),
+    cooldownSeconds: cooldownSeconds.clone().optional(),
+    maxExecutions: maxExecutions.clone().nullable().optional(),
+    expiresAt: isoInstant().nullable().optional(),
+  })
+)
+
+export const updateIntentValidator = vine.create(
+  vine.object({
+    name: name.clone().nullable().optional(),
+    /** Pause and resume; cancelling is DELETE. */
+    status: vine.enum(['active', 'paused'] as const).optional(),
+    cooldownSeconds: cooldownSeconds.clone().optional(),
+    maxExecutions: maxExecutions.clone().nullable().optional(),
+    expiresAt: isoInstant().nullable().optional(),
+  })
+)
+
+export const listIntentsValidator = vine.create(
+  vine.object({
+    status: vine
+      .enum(['active', 'paused', 'triggered', 'cancelled', 'expired'] as const)
+      .optional(),
+    ...pagination,
+  })
+)
+
+export const listExecutionsValidator = vine.create(vine.object({ ...pagination }))
