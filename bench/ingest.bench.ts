@@ -6,7 +6,7 @@ import { startApi } from './lib/servers.js'
 const BATCHES = Number(process.env.BENCH_INGEST_BATCHES ?? 20)
 const BATCH_SIZE = 1000
 
-function snapshot(wallet: string, at: Date) {
+export function snapshot(wallet: string, at: Date) {
   return {
     walletAddress: wallet,
     protocol: 'aave_v3',

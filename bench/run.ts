@@ -73,6 +73,7 @@ const benches = [
   (await import('./latest.bench.js')).default,
   (await import('./fanout.bench.js')).default,
   (await import('./delivery.bench.js')).default,
+  (await import('./rules.bench.js')).default,
 ]
 let failed = 0
 for (const bench of benches) {
