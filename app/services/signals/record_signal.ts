@@ -81,29 +81,14 @@ export async function recordSignal(input: SignalInput): Promise<RecordedSignal> 
     if (signal.status !== 'active') return { signal, created: true, alertsCreated: 0 }
 
     const message = formatSignalAlert(signal)
-    const alerts = await fanOutSignal(trx, signal, message, DEFAULT_ACTIVE_SIGNALS)
-    kickDeliveryAfterCommit(
-      trx,
-      alerts.map((a) => a.channel)
-    )
-    await eventRecorder.appendMany(
-      trx,
-      alerts.map((alert) => ({
-        aggregateType: 'alert' as const,
-        aggregateId: alert.id,
-        eventType: 'alert.created' as const,
-        payload: {
-          userId: alert.user_id,
-          signalId: signal.id,
-          type: signal.type,
-          severity: signal.severity,
-          channel: alert.channel,
-          status: alert.status,
-        },
-        metadata: { causation: { aggregateType: 'signal', aggregateId: signal.id } },
-      }))
-    )
-    return { signal, created: true, alertsCreated: alerts.length }
+    const fanOut = await fanOutSignal(trx, signal, message, DEFAULT_ACTIVE_SIGNALS, {
+      enabled: eventRecorder.enabled,
+      metadata: eventRecorder.contextMetadata({
+        causation: { aggregateType: 'signal', aggregateId: signal.id },
+      }),
+    })
+    kickDeliveryAfterCommit(trx, Object.keys(fanOut.byChannel))
+    return { signal, created: true, alertsCreated: fanOut.total }
   })
 }
 

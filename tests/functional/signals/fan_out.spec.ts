@@ -94,6 +94,22 @@ test.group('Signals | fan-out', (group) => {
     assert.equal(message, '[HIGH] Depeg on USDC: priceUsd 0.985')
     const events = await db.from('event_store').where('event_type', 'alert.created').count('* as n')
     assert.equal(Number(events[0].n), 5)
+    const watcherAlert = await db.from('alerts').where('user_id', watcher.id).firstOrFail()
+    const [event] = await db.from('event_store').where('aggregate_id', watcherAlert.id)
+    assert.equal(event.version, 1)
+    assert.deepEqual(event.payload, {
+      userId: watcher.id,
+      signalId: response.body().data.id,
+      type: 'depeg',
+      severity: 'high',
+      channel: 'in_app',
+      status: 'sent',
+    })
+    assert.deepEqual(event.metadata.causation, {
+      aggregateType: 'signal',
+      aggregateId: response.body().data.id,
+    })
+    assert.equal(event.metadata.actor.type, 'service')
   })
 
   test('the same detection sent again creates nothing new', async ({ client, assert }) => {

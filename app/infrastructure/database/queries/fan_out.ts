@@ -1,53 +1,44 @@
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 
-export interface FannedOutAlert {
-  id: string
-  user_id: string
-  channel: string
-  status: string
+export interface FanOutResult {
+  /** Alerts created, per channel. */
+  byChannel: Record<string, number>
+  total: number
 }
 
 /**
- * Creates, in ONE statement, the alerts a new signal causes: one per channel of
- * every user who follows the signal's type (their `activeSignals`, or the
- * defaults when they chose none) and whose latest positions hold the asset
- * (as collateral or debt, symbols compared case-insensitively) or who watch it
- * (`watchAssets`). `in_app` is always a channel and is `sent` at once; the
- * others wait, `pending`, for their sender. The unique (user, signal, channel)
- * constraint makes a retried or concurrent fan-out a no-op.
+ * Creates, in ONE statement, the alerts a new signal causes and their
+ * `alert.created` events: one alert per channel of every user who follows the
+ * signal's type (their `activeSignals`, or the defaults when they chose none)
+ * and whose latest positions hold the asset (as collateral or debt, symbols
+ * compared case-insensitively) or who watch it (`watchAssets`). `in_app` is
+ * always a channel and is `sent` at once; the others wait, `pending`, for
+ * their sender. The unique (user, signal, channel) constraint makes a retried
+ * or concurrent fan-out a no-op.
  *
- * "Latest positions" = the newest snapshot of each (user, protocol, chain),
- * read with DISTINCT ON over the unique index.
+ * "Latest positions" come from position_heads (GIN on the held symbols), kept
+ * by a trigger on positions. The events are written from the INSERT's
+ * RETURNING rows in the same statement (a new alert is version 1 of its own
+ * aggregate), never shipped through JavaScript.
  */
 export async function fanOutSignal(
   trx: TransactionClientContract,
   signal: { id: string; type: string; asset: string; severity: string },
   message: string,
-  defaultActiveSignals: string[]
-): Promise<FannedOutAlert[]> {
+  defaultActiveSignals: string[],
+  events: { enabled: boolean; metadata: Record<string, unknown> }
+): Promise<FanOutResult> {
   const { rows } = await trx.rawQuery(
     `
-    with holders as (
-      select distinct latest.user_id
-      from (
-        select distinct on (user_id, protocol, chain_id) user_id, collateral, debt
-        from positions
-        order by user_id, protocol, chain_id, snapshot_at desc
-      ) latest
-      where exists (
-        select 1 from jsonb_array_elements(latest.collateral || latest.debt) a
-        where upper(a->>'symbol') = upper(?)
-      )
-    ),
-    targets as (
+    with targets as (
       select u.id as user_id, u.preferences
       from users u
-      where coalesce(u.preferences->'activeSignals', ?::jsonb) @> jsonb_build_array(?::text)
+      where coalesce(u.preferences->'activeSignals', :defaults::jsonb) @> jsonb_build_array(:type::text)
         and (
-          u.id in (select user_id from holders)
+          u.id in (select user_id from position_heads where symbols @> array[upper(:asset::text)])
           or exists (
             select 1 from jsonb_array_elements_text(coalesce(u.preferences->'watchAssets', '[]'::jsonb)) w
-            where upper(w) = upper(?)
+            where upper(w) = upper(:asset::text)
           )
         )
     ),
@@ -80,31 +71,45 @@ export async function fanOutSignal(
                now() at time zone coalesce(t.preferences->>'timezone', 'UTC') as local_now
       ) q
       where t.preferences->'quietHours' is not null
+    ),
+    created as (
+      insert into alerts (user_id, signal_id, type, severity, channel, message, metadata, status, sent_at, deliver_after)
+      select c.user_id, :signal::uuid, :type, :severity, c.channel, :message,
+             jsonb_build_object('asset', :asset::text),
+             case when c.channel = 'in_app' then 'sent' else 'pending' end,
+             case when c.channel = 'in_app' then now() end,
+             case when c.channel <> 'in_app' and :severity::text <> 'critical' then q.quiet_until end
+      from channels c
+      left join quiet q on q.user_id = c.user_id
+      order by c.user_id, c.channel
+      on conflict (user_id, signal_id, channel) do nothing
+      returning id, user_id, channel, status
+    ),
+    recorded as (
+      insert into event_store (aggregate_type, aggregate_id, version, event_type, payload, metadata, occurred_at)
+      select 'alert', c.id, 1, 'alert.created',
+             jsonb_build_object('userId', c.user_id, 'signalId', :signal::uuid, 'type', :type::text,
+                                'severity', :severity::text, 'channel', c.channel, 'status', c.status),
+             :metadata::jsonb, now()
+      from created c
+      where :events::boolean
+      order by c.id
     )
-    insert into alerts (user_id, signal_id, type, severity, channel, message, metadata, status, sent_at, deliver_after)
-    select c.user_id, ?::uuid, ?, ?, c.channel, ?,
-           jsonb_build_object('asset', ?::text),
-           case when c.channel = 'in_app' then 'sent' else 'pending' end,
-           case when c.channel = 'in_app' then now() end,
-           case when c.channel <> 'in_app' and ?::text <> 'critical' then q.quiet_until end
-    from channels c
-    left join quiet q on q.user_id = c.user_id
-    order by c.user_id, c.channel
-    on conflict (user_id, signal_id, channel) do nothing
-    returning id, user_id, channel, status
+    select channel, count(*)::int as n from created group by channel
     `,
-    [
-      signal.asset,
-      JSON.stringify(defaultActiveSignals),
-      signal.type,
-      signal.asset,
-      signal.id,
-      signal.type,
-      signal.severity,
+    {
+      defaults: JSON.stringify(defaultActiveSignals),
+      type: signal.type,
+      asset: signal.asset,
+      signal: signal.id,
+      severity: signal.severity,
       message,
-      signal.asset,
-      signal.severity,
-    ]
+      metadata: JSON.stringify(events.metadata),
+      events: events.enabled,
+    }
   )
-  return rows
+  const byChannel = Object.fromEntries(
+    rows.map((r: { channel: string; n: number }) => [r.channel, r.n])
+  )
+  return { byChannel, total: rows.reduce((sum: number, r: { n: number }) => sum + r.n, 0) }
 }
