@@ -13,8 +13,10 @@ export interface FanOutResult {
  * and whose latest positions hold the asset (as collateral or debt, symbols
  * compared case-insensitively) or who watch it (`watchAssets`). `in_app` is
  * always a channel and is `sent` at once; the others wait, `pending`, for
- * their sender. The unique (user, signal, channel) constraint makes a retried
- * or concurrent fan-out a no-op.
+ * their sender. Only the transaction that inserted the signal row fans out
+ * (a retried or concurrent copy of the signal waits on that row's unique key
+ * and then finds it stored), so the insert needs no ON CONFLICT; the unique
+ * (user, signal, channel) constraint stays as the backstop.
  *
  * "Latest positions" come from position_heads (GIN on the held symbols), kept
  * by a trigger on positions. The events are written from the INSERT's
@@ -28,6 +30,8 @@ export async function fanOutSignal(
   defaultActiveSignals: string[],
   events: { enabled: boolean; metadata: Record<string, unknown> }
 ): Promise<FanOutResult> {
+  // A signal can concern every user: sort the (user, channel) pairs in memory, not on disk.
+  await trx.rawQuery(`set local work_mem = '64MB'`)
   const { rows } = await trx.rawQuery(
     `
     with targets as (
@@ -82,7 +86,6 @@ export async function fanOutSignal(
       from channels c
       left join quiet q on q.user_id = c.user_id
       order by c.user_id, c.channel
-      on conflict (user_id, signal_id, channel) do nothing
       returning id, user_id, channel, status
     ),
     recorded as (
@@ -93,7 +96,6 @@ export async function fanOutSignal(
              :metadata::jsonb, now()
       from created c
       where :events::boolean
-      order by c.id
     )
     select channel, count(*)::int as n from created group by channel
     `,
