@@ -112,6 +112,43 @@ test.group('Signals | fan-out', (group) => {
     assert.equal(event.metadata.actor.type, 'service')
   })
 
+  test('a snoozed position does not bring its owner a signal alert; a watched asset still does', async ({
+    client,
+    assert,
+  }) => {
+    const follows = { activeSignals: ['depeg'] }
+    const snoozed = await UserFactory.merge({ preferences: follows }).create()
+    await holdUsdc(snoozed)
+    const snoozedWatcher = await UserFactory.merge({
+      preferences: { ...follows, watchAssets: ['USDC'] },
+    }).create()
+    await holdUsdc(snoozedWatcher)
+    const expired = await UserFactory.merge({ preferences: follows }).create()
+    await holdUsdc(expired)
+    for (const [user, until] of [
+      [snoozed, DateTime.utc().plus({ hours: 2 })],
+      [snoozedWatcher, DateTime.utc().plus({ hours: 2 })],
+    ] as const) {
+      const response = await client
+        .post('/api/v1/positions/snooze')
+        .bearerToken(await userToken(user))
+        .json({ protocol: 'aave_v3', chainId: 1, until: until.toISO() })
+      response.assertStatus(200)
+    }
+    await db.table('position_snoozes').insert({
+      user_id: expired.id,
+      protocol: 'aave_v3',
+      chain_id: 1,
+      until: new Date(Date.now() - 1000),
+    })
+
+    const token = await serviceToken(['signals:write'])
+    ;(await client.post('/api/v1/signals').bearerToken(token).json(signal())).assertStatus(201)
+    assert.deepEqual(await alertsOf(snoozed), [])
+    assert.deepEqual(await alertsOf(snoozedWatcher), ['in_app:sent'])
+    assert.deepEqual(await alertsOf(expired), ['in_app:sent'])
+  })
+
   test('the same detection sent again creates nothing new', async ({ client, assert }) => {
     await UserFactory.merge({ preferences: { watchAssets: ['USDC'] } }).create()
     const token = await serviceToken(['signals:write'])

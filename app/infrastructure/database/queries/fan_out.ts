@@ -39,7 +39,16 @@ export async function fanOutSignal(
       from users u
       where coalesce(u.preferences->'activeSignals', :defaults::jsonb) @> jsonb_build_array(:type::text)
         and (
-          u.id in (select user_id from position_heads where symbols @> array[upper(:asset::text)])
+          -- a snoozed position does not make its owner a target (watchAssets still do)
+          u.id in (
+            select h.user_id from position_heads h
+            where h.symbols @> array[upper(:asset::text)]
+              and not exists (
+                select 1 from position_snoozes s
+                where s.user_id = h.user_id and s.protocol = h.protocol and s.chain_id = h.chain_id
+                  and s.until > now()
+              )
+          )
           or exists (
             select 1 from jsonb_array_elements_text(coalesce(u.preferences->'watchAssets', '[]'::jsonb)) w
             where upper(w) = upper(:asset::text)
