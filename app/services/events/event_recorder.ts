@@ -95,7 +95,7 @@ export class EventRecorder {
       // version block on the unique index; the loser gets 23505 -> conflict.
       const result = await trx.rawQuery(
         `
-        with input as (
+        with recursive input as (
           select * from jsonb_to_recordset(?::jsonb) as x(
             ord int, aggregate_type text, aggregate_id uuid, expected_version int,
             event_type text, payload jsonb, metadata jsonb, occurred_at timestamptz)
@@ -107,21 +107,35 @@ export class EventRecorder {
         ),
         current as (
           -- one backward probe of the unique index per aggregate, however long its history
-          select r.aggregate_type, r.aggregate_id, coalesce(last.version, 0) as version
+          select r.aggregate_type, r.aggregate_id, coalesce(last.version, 0) as version, last.hash
           from (select distinct aggregate_type, aggregate_id from input) r
           left join lateral (
-            select e.version from event_store e
+            select e.version, e.hash from event_store e
             where e.aggregate_type = r.aggregate_type and e.aggregate_id = r.aggregate_id
             order by e.version desc
             limit 1
           ) last on true
+        ),
+        -- the hash chain: each event hashes over the previous version's hash (docs/adr/0004)
+        chain as (
+          select r.ord, r.rank, r.aggregate_type, r.aggregate_id,
+                 coalesce(r.expected_version, c.version) + 1 as version,
+                 event_hash(c.hash, r.aggregate_type, r.aggregate_id, coalesce(r.expected_version, c.version) + 1,
+                            r.event_type, r.payload, r.metadata, r.occurred_at) as hash
+          from ranked r join current c using (aggregate_type, aggregate_id)
+          where r.rank = 1
+          union all
+          select r.ord, r.rank, r.aggregate_type, r.aggregate_id, ch.version + 1,
+                 event_hash(ch.hash, r.aggregate_type, r.aggregate_id, ch.version + 1,
+                            r.event_type, r.payload, r.metadata, r.occurred_at)
+          from chain ch
+          join ranked r on r.aggregate_type = ch.aggregate_type and r.aggregate_id = ch.aggregate_id
+                       and r.rank = ch.rank + 1
         )
-        insert into event_store (aggregate_type, aggregate_id, version, event_type, payload, metadata, occurred_at)
-        select r.aggregate_type, r.aggregate_id,
-               coalesce(r.expected_version, c.version) + r.rank,
-               r.event_type, r.payload, r.metadata, r.occurred_at
+        insert into event_store (aggregate_type, aggregate_id, version, event_type, payload, metadata, occurred_at, hash)
+        select r.aggregate_type, r.aggregate_id, ch.version, r.event_type, r.payload, r.metadata, r.occurred_at, ch.hash
         from ranked r
-        join current c using (aggregate_type, aggregate_id)
+        join chain ch on ch.ord = r.ord
         order by r.ord
         returning id, position, aggregate_type, aggregate_id, version, event_type, occurred_at
         `,

@@ -166,7 +166,9 @@ test.group('Event recorder | concurrency (committed rows)', (group) => {
   async function waitUntilBlockedOnLock() {
     for (let i = 0; i < 200; i++) {
       const { rows } = await db.rawQuery(
-        `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%insert into event_store%'`
+        // Any lock wait in this database is the racing append (its text is longer than
+        // track_activity_query_size, so the INSERT part is not visible to match on).
+        `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`
       )
       if (rows[0].n > 0) return
       await new Promise((resolve) => setTimeout(resolve, 10))

@@ -148,6 +148,8 @@ test.group('Schema | tables and columns', () => {
       metadata: 'jsonb',
       occurred_at: TS,
       created_at: TS,
+      // migration 15: the hash chain (docs/adr/0004)
+      hash: 'text',
     })
     const { rows } = await db.rawQuery(
       `select pg_get_serial_sequence('event_store', 'position') as seq`

@@ -98,13 +98,18 @@ export async function fanOutSignal(
       returning id, user_id, channel, status
     ),
     recorded as (
-      insert into event_store (aggregate_type, aggregate_id, version, event_type, payload, metadata, occurred_at)
-      select 'alert', c.id, 1, 'alert.created',
-             jsonb_build_object('userId', c.user_id, 'signalId', :signal::uuid, 'type', :type::text,
-                                'severity', :severity::text, 'channel', c.channel, 'status', c.status),
-             :metadata::jsonb, now()
-      from created c
-      where :events::boolean
+      -- version 1 of a new aggregate: its hash chain starts here (docs/adr/0004)
+      insert into event_store (aggregate_type, aggregate_id, version, event_type, payload, metadata, occurred_at, hash)
+      select 'alert', e.id, 1, 'alert.created', e.payload, e.metadata, e.at,
+             event_hash(null, 'alert', e.id, 1, 'alert.created', e.payload, e.metadata, e.at)
+      from (
+        select c.id,
+               jsonb_build_object('userId', c.user_id, 'signalId', :signal::uuid, 'type', :type::text,
+                                  'severity', :severity::text, 'channel', c.channel, 'status', c.status) as payload,
+               :metadata::jsonb as metadata, now() as at
+        from created c
+        where :events::boolean
+      ) e
     )
     select channel, count(*)::int as n from created group by channel
     `,
