@@ -47,6 +47,11 @@ export default defineConfig({
         name: 'functional',
         timeout: 30_000,
       },
+      {
+        files: ['tests/resilience/**/*.spec.ts'],
+        name: 'resilience',
+        timeout: 360_000,
+      },
     ],
     forceExit: false,
   },

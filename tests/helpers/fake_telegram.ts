@@ -24,6 +24,10 @@ export class FakeTelegram {
   /** 429s the server had to give because the client broke a limit. */
   limitViolations = 0
   enforceLimits = true
+  /** Random failures for the resilience suite: the share of calls answered 429 or 5xx. */
+  chaos = { p429: 0, p5xx: 0 }
+  /** sendMessage calls answered 200, per chat: more than one is a duplicate. */
+  readonly delivered = new Map<string, number>()
   /** Jitter the limits tolerate (the network and timers are not exact). */
   chatGapMs = 950
   perSecond = 30
@@ -63,6 +67,7 @@ export class FakeTelegram {
     this.lastByChat.clear()
     this.recent.length = 0
     this.limitViolations = 0
+    this.delivered.clear()
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse) {
@@ -105,6 +110,19 @@ export class FakeTelegram {
         })
       }
 
+      const roll = Math.random()
+      if (!scripted && roll < this.chaos.p429) {
+        return this.reply(res, 429, {
+          ok: false,
+          error_code: 429,
+          description: 'Too Many Requests: retry after 1',
+          parameters: { retry_after: 1 },
+        })
+      }
+      if (!scripted && roll < this.chaos.p429 + this.chaos.p5xx) {
+        return this.reply(res, 502, { ok: false, error_code: 502, description: 'Bad Gateway' })
+      }
+
       if (this.enforceLimits) {
         while (this.recent.length && this.recent[0] <= at - 1000) this.recent.shift()
         const last = this.lastByChat.get(chatId)
@@ -123,6 +141,7 @@ export class FakeTelegram {
         this.recent.push(at)
         this.lastByChat.set(chatId, at)
       }
+      this.delivered.set(chatId, (this.delivered.get(chatId) ?? 0) + 1)
       this.reply(res, 200, {
         ok: true,
         result: {
