@@ -14,6 +14,7 @@ const SignalsController = () => import('#controllers/signals_controller')
 const AlertsController = () => import('#controllers/alerts_controller')
 const TelegramController = () => import('#controllers/telegram_controller')
 const IntentsController = () => import('#controllers/intents_controller')
+const EventsController = () => import('#controllers/events_controller')
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 // A malformed id cannot name anything: it is a 404 like any unknown id.
@@ -47,6 +48,7 @@ router
         router.patch('/intents/:id', [IntentsController, 'update'])
         router.delete('/intents/:id', [IntentsController, 'destroy'])
         router.get('/intents/:id/executions', [IntentsController, 'executions'])
+        router.get('/events', [EventsController, 'index'])
         router.get('/positions', [PositionsController, 'index'])
         router.get('/positions/history', [PositionsController, 'history'])
         router.post('/positions/simulate', [PositionsController, 'simulate'])

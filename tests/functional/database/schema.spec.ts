@@ -150,6 +150,9 @@ test.group('Schema | tables and columns', () => {
       created_at: TS,
       // migration 15: the hash chain (docs/adr/0004)
       hash: 'text',
+      // migration 17: whose event (generated) and the writing transaction (commit-safe reads)
+      user_id: 'uuid null',
+      tx: 'xid8',
     })
     const { rows } = await db.rawQuery(
       `select pg_get_serial_sequence('event_store', 'position') as seq`
