@@ -8,16 +8,7 @@ import { prepareTransaction, type IntentAction } from '#domain/intents/transacti
 import { withDefaults, type StoredPreferences } from '#domain/users/preferences'
 import eventRecorder from '#services/events/event_recorder'
 import { kickDeliveryAfterCommit } from '#services/delivery/kick'
-
-export interface EvaluatedSnapshot {
-  id: string
-  userId: string
-  protocol: string
-  chainId: number
-  healthFactor: string | null
-  /** ISO instant */
-  snapshotAt: string
-}
+import type { EvaluatedSnapshot } from '#services/alerts/health_factor_alerts'
 
 interface Candidate {
   intent_id: string

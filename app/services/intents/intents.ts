@@ -77,6 +77,20 @@ function snapshotOf(intent: Intent) {
   }
 }
 
+/** Callers hold the user's row lock (create) or the intent's (resume). */
+async function assertBelowActiveLimit(trx: TransactionClientContract, userId: string) {
+  const { rows } = await trx.rawQuery(
+    `select count(*)::int as n from intents where user_id = ? and status = 'active' and deleted_at is null`,
+    [userId]
+  )
+  if (rows[0].n >= MAX_ACTIVE_INTENTS) {
+    throw new DomainError(
+      'E_INTENT_LIMIT',
+      `At most ${MAX_ACTIVE_INTENTS} active intents per user: pause or delete one first`
+    )
+  }
+}
+
 export async function createIntent(userId: string, input: IntentInput): Promise<Intent> {
   checkAction(input.protocol, input.chainId, input.action)
   if (input.expiresAt && input.expiresAt.toMillis() <= Date.now()) {
@@ -89,16 +103,7 @@ export async function createIntent(userId: string, input: IntentInput): Promise<
   return db.transaction(async (trx) => {
     // The user's row lock serialises concurrent creations for the limit below.
     await trx.rawQuery('select id from users where id = ? for update', [userId])
-    const { rows } = await trx.rawQuery(
-      `select count(*)::int as n from intents where user_id = ? and status = 'active' and deleted_at is null`,
-      [userId]
-    )
-    if (rows[0].n >= MAX_ACTIVE_INTENTS) {
-      throw new DomainError(
-        'E_INTENT_LIMIT',
-        `At most ${MAX_ACTIVE_INTENTS} active intents per user: pause or delete one first`
-      )
-    }
+    await assertBelowActiveLimit(trx, userId)
     const intent = await Intent.create(
       {
         userId,
@@ -161,16 +166,7 @@ export async function updateIntent(
       )
     }
     if (patch.status === 'active' && intent.status === 'paused') {
-      const { rows } = await trx.rawQuery(
-        `select count(*)::int as n from intents where user_id = ? and status = 'active' and deleted_at is null`,
-        [userId]
-      )
-      if (rows[0].n >= MAX_ACTIVE_INTENTS) {
-        throw new DomainError(
-          'E_INTENT_LIMIT',
-          `At most ${MAX_ACTIVE_INTENTS} active intents per user`
-        )
-      }
+      await assertBelowActiveLimit(trx, userId)
     }
     const before = snapshotOf(intent)
     if (patch.name !== undefined) intent.name = patch.name

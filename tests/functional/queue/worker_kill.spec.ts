@@ -1,9 +1,9 @@
 import { test } from '@japa/runner'
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import db from '@adonisjs/lucid/services/db'
-import app from '@adonisjs/core/services/app'
 import SlowProbeJob from '#tests/jobs/slow_probe_job'
 import { truncateAll } from '#tests/helpers/database'
+import { startWorker as spawnWorker } from '#tests/helpers/worker'
 
 async function waitFor(check: () => Promise<boolean>, ms: number) {
   const deadline = Date.now() + ms
@@ -31,16 +31,7 @@ test.group('Queue | a worker killed mid-job', (group) => {
   })
 
   const startWorker = () => {
-    const worker = spawn(process.execPath, ['ace.js', 'queue:work'], {
-      cwd: app.appRoot.pathname,
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        QUEUE_STALLED_THRESHOLD: '2s',
-        QUEUE_STALLED_INTERVAL: '500ms',
-      },
-      stdio: 'ignore',
-    })
+    const worker = spawnWorker()
     workers.push(worker)
     return worker
   }
