@@ -49,6 +49,7 @@ router
         router.delete('/intents/:id', [IntentsController, 'destroy'])
         router.get('/intents/:id/executions', [IntentsController, 'executions'])
         router.get('/events', [EventsController, 'index'])
+        router.get('/me/state', [MeController, 'state'])
         router.get('/positions', [PositionsController, 'index'])
         router.get('/positions/history', [PositionsController, 'history'])
         router.post('/positions/simulate', [PositionsController, 'simulate'])

@@ -1,4 +1,5 @@
 import vine from '@vinejs/vine'
+import { isoInstant } from './rules.js'
 
 export const listEventsValidator = vine.create(
   vine.object({
@@ -12,3 +13,5 @@ export const listEventsValidator = vine.create(
     after: vine.string().trim().maxLength(200).optional(),
   })
 )
+
+export const stateAtValidator = vine.create(vine.object({ at: isoInstant().optional() }))

@@ -43,6 +43,7 @@ const ROUTES: Record<string, Access> = {
   'DELETE /api/v1/intents/:id': { who: 'user', owned: 'intent' },
   'GET /api/v1/intents/:id/executions': { who: 'user', owned: 'intent' },
   'GET /api/v1/events': { who: 'user' },
+  'GET /api/v1/me/state': { who: 'user' },
   'POST /api/v1/positions': { who: 'any', ability: 'positions:write' },
   'GET /api/v1/signals': { who: 'any' },
   'GET /api/v1/signals/:id': { who: 'any' },
