@@ -27,8 +27,9 @@ export interface RebuiltState {
   telegramLinked: boolean
   /** The snapshot ids that were the newest of each (protocol, chain) then. */
   positions: Position[]
-  /** Alerts not acknowledged then, with the status they had. */
+  /** Alerts not acknowledged then, with the status they had (all of them with allAlerts). */
   openAlerts: RebuiltAlert[]
+  /** Active intents then (all of them with allIntents). */
   activeIntents: RebuiltIntent[]
 }
 
@@ -58,7 +59,11 @@ function setPath(target: Record<string, any>, path: string[], value: unknown) {
  * position (snapshots are immutable rows the events name), the alerts not yet
  * acknowledged, the active intents.
  */
-export async function stateAt(userId: string, at: DateTime): Promise<RebuiltState> {
+export async function stateAt(
+  userId: string,
+  at: DateTime,
+  options: { allAlerts?: boolean; allIntents?: boolean } = {}
+): Promise<RebuiltState> {
   const events: EventRow[] = await db
     .from('event_store')
     .select('aggregate_type', 'aggregate_id', 'event_type', 'payload')
@@ -160,10 +165,10 @@ export async function stateAt(userId: string, at: DateTime): Promise<RebuiltStat
     telegramLinked,
     positions,
     openAlerts: [...alerts.values()]
-      .filter((a) => a.status !== 'acknowledged')
+      .filter((a) => options.allAlerts || a.status !== 'acknowledged')
       .sort((a, b) => a.id.localeCompare(b.id)),
     activeIntents: [...intents.values()]
-      .filter((i) => i.status === 'active')
+      .filter((i) => options.allIntents || i.status === 'active')
       .sort((a, b) => a.id.localeCompare(b.id)),
   }
 }
