@@ -42,7 +42,8 @@ console.log(
   `machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`
 )
 // The delivery benchmark needs no dataset: skip the minutes it takes to build when it runs alone.
-const needsDataset = selected.length === 0 || selected.some((name) => name !== 'delivery')
+const standalone = ['delivery', 'state']
+const needsDataset = selected.length === 0 || selected.some((name) => !standalone.includes(name))
 let datasetUsers = 0
 if (needsDataset) {
   const dataset = await ensureDataset(pool)
@@ -74,6 +75,7 @@ const benches = [
   (await import('./fanout.bench.js')).default,
   (await import('./delivery.bench.js')).default,
   (await import('./rules.bench.js')).default,
+  (await import('./state.bench.js')).default,
 ]
 let failed = 0
 for (const bench of benches) {
