@@ -61,6 +61,11 @@ export function withDefaults(stored: StoredPreferences): Preferences {
   }
 }
 
+/** The channels an alert to this user goes to: theirs, in their order, and in-app always. */
+export function alertChannels(preferences: Preferences): Channel[] {
+  return [...new Set<Channel>([...preferences.notificationChannels, 'in_app'])]
+}
+
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 type JsonObject = { [key: string]: Json }
 

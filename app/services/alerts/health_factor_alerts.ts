@@ -15,7 +15,7 @@ import {
   type RuleState,
 } from '#domain/alerts/health_factor_rule'
 import { formatHealthFactorAlert } from '#domain/alerts/messages'
-import { withDefaults, type StoredPreferences } from '#domain/users/preferences'
+import { alertChannels, withDefaults, type StoredPreferences } from '#domain/users/preferences'
 import eventRecorder from '#services/events/event_recorder'
 import { kickDeliveryAfterCommit } from '#services/delivery/kick'
 
@@ -114,7 +114,7 @@ export async function evaluateHealthFactorAlerts(
           }
         : null,
     })
-    const channels = [...new Set([...prefs.notificationChannels, 'in_app'])]
+    const channels = alertChannels(prefs)
     // Quiet hours hold non-critical alerts on the push channels; the in-app feed is not a push.
     const due = deliverAt(now, decision.alert.severity, prefs.quietHours, prefs.timezone)
     for (const channel of channels) {

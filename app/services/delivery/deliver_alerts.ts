@@ -47,13 +47,16 @@ export interface DrainResult {
  * runs out (so an alert can be sent twice, never lost). Critical alerts go first.
  * clock_timestamp(), not now(): a drain is long and now() is frozen per transaction.
  */
+/** Pending, past `deliver_after`, not leased: what a sender may take now. */
+const DUE = `status = 'pending' and channel = ?
+  and (deliver_after is null or deliver_after <= clock_timestamp())
+  and (claimed_until is null or claimed_until < clock_timestamp())`
+
 async function claimDue(channel: DeliveryChannel, limit: number): Promise<ClaimedAlert[]> {
   const { rows } = await db.rawQuery(
     `with due as (
        select id from alerts
-       where status = 'pending' and channel = ?
-         and (deliver_after is null or deliver_after <= clock_timestamp())
-         and (claimed_until is null or claimed_until < clock_timestamp())
+       where ${DUE}
        order by (severity = 'critical') desc, id
        limit ?
        for update skip locked
@@ -89,14 +92,7 @@ async function claimDue(channel: DeliveryChannel, limit: number): Promise<Claime
 const rank = (alert: ClaimedAlert) => (alert.severity === 'critical' ? 0 : 1)
 
 async function hasDue(channel: DeliveryChannel): Promise<boolean> {
-  const { rows } = await db.rawQuery(
-    `select 1 from alerts
-     where status = 'pending' and channel = ?
-       and (deliver_after is null or deliver_after <= clock_timestamp())
-       and (claimed_until is null or claimed_until < clock_timestamp())
-     limit 1`,
-    [channel]
-  )
+  const { rows } = await db.rawQuery(`select 1 from alerts where ${DUE} limit 1`, [channel])
   return rows.length > 0
 }
 
@@ -131,9 +127,11 @@ async function send(alert: ClaimedAlert): Promise<SendOutcome> {
       if (!alert.email) return { kind: 'permanent', error: 'no email address is set' }
       return sendEmail(alert.email, emailBodies(alert))
     case 'webhook': {
+      if (!alert.webhookUrl) return { kind: 'permanent', error: 'no webhook URL is set' }
       const secret = decryptSecret(alert.webhookSecret)
-      if (!alert.webhookUrl || !secret) {
-        return { kind: 'permanent', error: 'no webhook URL is set' }
+      if (!secret) {
+        // Stored encrypted with APP_KEY: a rotated key makes it unreadable; set the URL again.
+        return { kind: 'permanent', error: 'the webhook signing secret cannot be read' }
       }
       return postWebhook(alert.webhookUrl, secret, webhookBody(alert), delivery.webhook)
     }
@@ -216,7 +214,9 @@ async function inLanes(
   const groups = new Map<string, ClaimedAlert[]>()
   for (const alert of alerts) {
     const key = alert.channel === 'telegram' ? `chat:${alert.telegramChatId}` : alert.id
-    groups.set(key, [...(groups.get(key) ?? []), alert])
+    const group = groups.get(key)
+    if (group) group.push(alert)
+    else groups.set(key, [alert])
   }
   const queue = [...groups.values()]
   let next = 0
@@ -244,12 +244,13 @@ export async function drainChannel(
   result.drained = true
   const deadline = Date.now() + budgetMs
   try {
-    while (true) {
+    for (let first = true; ; first = false) {
       if (Date.now() >= deadline) {
         result.more = true
         break
       }
-      if (!(await tryLease(leaseKey, holder, delivery.leaseMs))) break
+      // Renewed before each further batch; lost (a stall past the lease) = stop here.
+      if (!first && !(await tryLease(leaseKey, holder, delivery.leaseMs))) break
       const batch = await claimDue(channel, lanes * 2)
       if (batch.length === 0) break
       await inLanes(batch, lanes, async (alert) => {

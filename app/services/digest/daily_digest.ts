@@ -59,20 +59,16 @@ export async function createDueDigests(now = new Date()): Promise<number> {
     const { rows: positions } = await trx.rawQuery(
       `select latest.user_id, latest.protocol, latest.chain_id, latest.health_factor,
               latest.collateral, latest.debt, low.lowest
-       from (
-         select distinct on (user_id, protocol, chain_id) user_id, protocol, chain_id,
-                health_factor, collateral, debt
-         from positions
-         where user_id = any(?::uuid[]) and snapshot_at <= ?
-         order by user_id, protocol, chain_id, snapshot_at desc
-       ) latest
+       from position_heads h
+       join positions latest on latest.id = h.snapshot_id
        left join lateral (
          select min(health_factor)::text as lowest from positions p
-         where p.user_id = latest.user_id and p.protocol = latest.protocol
-           and p.chain_id = latest.chain_id and p.snapshot_at > ? and p.snapshot_at <= ?
+         where p.user_id = h.user_id and p.protocol = h.protocol
+           and p.chain_id = h.chain_id and p.snapshot_at > ? and p.snapshot_at <= ?
        ) low on true
+       where h.user_id = any(?::uuid[])
        order by latest.user_id, latest.protocol, latest.chain_id`,
-      [userIds, now.toISOString(), since, now.toISOString()]
+      [since, now.toISOString(), userIds]
     )
     // One alert per cause: the in-app copy stands for all channels of a cause.
     const { rows: alerts } = await trx.rawQuery(

@@ -5,7 +5,7 @@ import features from '#config/features'
 import { deliverAt } from '#domain/alerts/quiet_hours'
 import { formatIntentTriggered } from '#domain/alerts/messages'
 import { prepareTransaction, type IntentAction } from '#domain/intents/transactions'
-import { withDefaults, type StoredPreferences } from '#domain/users/preferences'
+import { alertChannels, withDefaults, type StoredPreferences } from '#domain/users/preferences'
 import eventRecorder from '#services/events/event_recorder'
 import { kickDeliveryAfterCommit } from '#services/delivery/kick'
 import type { EvaluatedSnapshot } from '#services/alerts/health_factor_alerts'
@@ -144,7 +144,7 @@ export async function evaluateIntents(
       transaction,
       note,
     })
-    return [...new Set([...prefs.notificationChannels, 'in_app'])].map((channel) => ({
+    return alertChannels(prefs).map((channel) => ({
       user_id: c.user_id,
       channel,
       message,
