@@ -2,6 +2,7 @@
  * Controllers are imported lazily: `node ace migration:run` on a fresh clone
  * must not need generated files or boot the HTTP layer.
  */
+import app from '@adonisjs/core/services/app'
 import router from '@adonisjs/core/services/router'
 import { middleware } from '#start/kernel'
 import { apiThrottle, authThrottle } from '#start/limiter'
@@ -15,10 +16,22 @@ const AlertsController = () => import('#controllers/alerts_controller')
 const TelegramController = () => import('#controllers/telegram_controller')
 const IntentsController = () => import('#controllers/intents_controller')
 const EventsController = () => import('#controllers/events_controller')
+const DocsController = () => import('#controllers/docs_controller')
+const DevController = () => import('#controllers/dev_controller')
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 // A malformed id cannot name anything: it is a 404 like any unknown id.
 router.where('id', { match: UUID })
+
+router.get('/openapi.json', [DocsController, 'openapi'])
+router.get('/docs', [DocsController, 'docs'])
+router.get('/docs/assets/scalar.js', [DocsController, 'script'])
+
+// A look for people, never in production: the demo account's key is public.
+if (!app.inProduction) {
+  router.get('/', [DevController, 'statusPage'])
+  router.post('/dev/demo-session', [DevController, 'demoSession']).use(authThrottle)
+}
 
 router.get('/health/live', [HealthController, 'live'])
 router.get('/health/ready', [HealthController, 'ready'])
@@ -56,6 +69,7 @@ router
         router.post('/positions/snooze', [PositionsController, 'snooze'])
         router.get('/positions/:id', [PositionsController, 'show'])
         router.get('/alerts', [AlertsController, 'index'])
+        router.get('/alerts/stream', [AlertsController, 'stream'])
         router.post('/alerts/:id/acknowledge', [AlertsController, 'acknowledge'])
       })
       .use([middleware.auth({ as: 'user' }), apiThrottle])

@@ -1,11 +1,27 @@
 import app from '@adonisjs/core/services/app'
 import testUtils from '@adonisjs/core/services/test_utils'
-import { apiClient } from '@japa/api-client'
+import { apiClient, ApiClient } from '@japa/api-client'
 import { assert } from '@japa/assert'
 import { pluginAdonisJS } from '@japa/plugin-adonisjs'
 import type { Config } from '@japa/runner/types'
+import { assertConformsToDocument } from '#tests/helpers/openapi'
 
 export const plugins: Config['plugins'] = [assert(), pluginAdonisJS(app), apiClient()]
+
+// Every response a test receives through the Japa client must match the OpenAPI document.
+ApiClient.teardown((response) => {
+  const headers = response.headers()
+  assertConformsToDocument({
+    method: response.request.config.method,
+    url: response.request.config.endpoint,
+    status: response.status(),
+    contentType: headers['content-type'],
+    headers,
+    body: headers['content-type']?.startsWith('application/json')
+      ? response.body()
+      : response.text(),
+  })
+})
 
 /**
  * The suite migrates the database it is given (a throwaway one from

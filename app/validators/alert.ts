@@ -10,3 +10,8 @@ export const listAlertsValidator = vine.create(
     ...pagination,
   })
 )
+
+/** `Last-Event-ID` for clients that cannot set headers (a plain EventSource reconnecting by hand). */
+export const streamAlertsValidator = vine.create(
+  vine.object({ lastEventId: vine.string().trim().maxLength(200).optional() })
+)

@@ -6,15 +6,21 @@ import { LOWER_SNAKE, SYMBOL } from './rules.js'
 
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/
 
-const ianaZone = vine.createRule((value, _options, field) => {
-  if (typeof value === 'string' && !IANAZone.isValidZone(value)) {
-    field.report(
-      'The {{ field }} field must be an IANA time zone such as Europe/Paris',
-      'timezone',
-      field
-    )
+const ianaZone = vine.createRule(
+  (value, _options, field) => {
+    if (typeof value === 'string' && !IANAZone.isValidZone(value)) {
+      field.report(
+        'The {{ field }} field must be an IANA time zone such as Europe/Paris',
+        'timezone',
+        field
+      )
+    }
+  },
+  {
+    name: 'ianaZone',
+    toJSONSchema: (schema) => void (schema.description = 'An IANA time zone, e.g. Europe/Paris'),
   }
-})
+)
 
 /** Only https in production: alerts carry position data. */
 const webhookUrl = vine

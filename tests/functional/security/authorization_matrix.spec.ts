@@ -21,6 +21,11 @@ type Access =
 const ROUTES: Record<string, Access> = {
   'GET /health/live': { who: 'public' },
   'GET /health/ready': { who: 'public' },
+  'GET /openapi.json': { who: 'public' },
+  'GET /docs': { who: 'public' },
+  'GET /docs/assets/scalar.js': { who: 'public' },
+  'GET /': { who: 'public' }, // outside production only
+  'POST /dev/demo-session': { who: 'public' }, // outside production only: tests/functional/contract/status_page.spec.ts
   'POST /telegram/webhook': { who: 'public' }, // its own secret header: tests/functional/delivery/telegram_bot.spec.ts
   'GET /api/v1/auth/nonce': { who: 'public' },
   'POST /api/v1/auth/siwe': { who: 'public' },
@@ -35,6 +40,7 @@ const ROUTES: Record<string, Access> = {
   'POST /api/v1/positions/snooze': { who: 'user' },
   'GET /api/v1/positions/:id': { who: 'user', owned: 'position' },
   'GET /api/v1/alerts': { who: 'user' },
+  'GET /api/v1/alerts/stream': { who: 'user' },
   'POST /api/v1/alerts/:id/acknowledge': { who: 'user', owned: 'alert' },
   'GET /api/v1/intents': { who: 'user' },
   'POST /api/v1/intents': { who: 'user' },

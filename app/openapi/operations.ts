@@ -1,0 +1,547 @@
+import { siweValidator } from '#validators/auth'
+import { listAlertsValidator, streamAlertsValidator } from '#validators/alert'
+import { listEventsValidator, stateAtValidator } from '#validators/event'
+import {
+  createIntentValidator,
+  listExecutionsValidator,
+  listIntentsValidator,
+  updateIntentValidator,
+} from '#validators/intent'
+import {
+  createSnapshotBatchValidator,
+  createSnapshotValidator,
+  positionHistoryValidator,
+  simulateValidator,
+  snoozeValidator,
+} from '#validators/position'
+import { createSignalValidator, listSignalsValidator } from '#validators/signal'
+import { updateMeValidator } from '#validators/user'
+import { closed, instant, list, one, ref, type Schema } from './schemas.js'
+
+/** Anything VineJS can describe: `vine.create(...)` validators. */
+interface Described {
+  toJSONSchema(): object
+}
+
+export type Caller = 'public' | 'user' | 'any' | 'service' | 'telegram'
+
+export interface Reply {
+  description: string
+  /** A JSON body; omitted for 204 and for non-JSON content. */
+  schema?: Schema
+  /** Defaults to application/json when there is a schema. */
+  contentType?: string
+}
+
+export interface Operation {
+  method: 'get' | 'post' | 'patch' | 'delete'
+  /** As registered with the router: `/api/v1/positions/:id`. */
+  path: string
+  operationId: string
+  tag: string
+  summary: string
+  description?: string
+  caller: Caller
+  abilities?: string[]
+  query?: Described
+  body?: Described | Schema
+  replies: Record<number, Reply>
+  /** Error statuses beyond those implied by caller, input and path (401, 403, 404, 422, …). */
+  errors?: number[]
+  /** Behind FEATURE_INTENTS / FEATURE_EVENT_STORE: 404 E_FEATURE_DISABLED when off. */
+  gated?: boolean
+  throttled?: boolean
+  /** Registered outside production only. */
+  devOnly?: boolean
+}
+
+const created = (what: string, schema: Schema): Reply => ({ description: what, schema })
+const ok = (what: string, schema: Schema): Reply => ({ description: what, schema })
+const alreadyRecorded = closed({ alreadyRecorded: { type: 'boolean' } })
+
+export const operations: Operation[] = [
+  // Health and the contract itself
+  {
+    method: 'get',
+    path: '/health/live',
+    operationId: 'healthLive',
+    tag: 'Health',
+    summary: 'The process is up',
+    caller: 'public',
+    replies: { 200: ok('Alive', ref('Health')) },
+  },
+  {
+    method: 'get',
+    path: '/health/ready',
+    operationId: 'healthReady',
+    tag: 'Health',
+    summary: 'The process can serve traffic (the database answers)',
+    caller: 'public',
+    replies: {
+      200: ok('Ready', ref('Health')),
+      503: ok('Not ready; `checks` says which dependency failed', ref('Health')),
+    },
+  },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    operationId: 'openapi',
+    tag: 'Contract',
+    summary: 'This document',
+    caller: 'public',
+    replies: { 200: ok('OpenAPI 3.1', { type: 'object', required: ['openapi', 'paths'] }) },
+  },
+  {
+    method: 'get',
+    path: '/docs',
+    operationId: 'docs',
+    tag: 'Contract',
+    summary: 'A browsable reference of this document (Scalar), served without any CDN',
+    caller: 'public',
+    replies: { 200: { description: 'HTML page', contentType: 'text/html' } },
+  },
+  {
+    method: 'get',
+    path: '/docs/assets/scalar.js',
+    operationId: 'docsScript',
+    tag: 'Contract',
+    summary: 'The reference page’s script, served from this process',
+    caller: 'public',
+    replies: { 200: { description: 'JavaScript', contentType: 'text/javascript' } },
+  },
+
+  // Development pages
+  {
+    method: 'get',
+    path: '/',
+    operationId: 'statusPage',
+    tag: 'Development',
+    summary: 'A status page for newcomers: the demo user’s positions, signals and alerts',
+    caller: 'public',
+    devOnly: true,
+    replies: { 200: { description: 'HTML page', contentType: 'text/html' } },
+  },
+  {
+    method: 'post',
+    path: '/dev/demo-session',
+    operationId: 'demoSession',
+    tag: 'Development',
+    summary: 'Signs in as the seeded demo user (its key is public), outside production only',
+    description:
+      'Signs a SIWE message with the demo wallet’s well-known key and runs the normal sign-in with it.',
+    caller: 'public',
+    devOnly: true,
+    throttled: true,
+    replies: {
+      200: ok('Signed in', closed({ token: ref('Token'), user: ref('User') })),
+    },
+  },
+
+  // Telegram
+  {
+    method: 'post',
+    path: '/telegram/webhook',
+    operationId: 'telegramWebhook',
+    tag: 'Telegram',
+    summary: 'Telegram’s updates (authenticated by the secret-token header)',
+    caller: 'telegram',
+    body: { type: 'object', description: 'A Telegram Update' },
+    replies: { 200: ok('Accepted', closed({ ok: { type: 'boolean', const: true } })) },
+  },
+
+  // Auth
+  {
+    method: 'get',
+    path: '/api/v1/auth/nonce',
+    operationId: 'authNonce',
+    tag: 'Auth',
+    summary: 'A single-use nonce for a Sign-In with Ethereum message',
+    caller: 'public',
+    throttled: true,
+    replies: {
+      200: ok('Nonce', closed({ nonce: { type: 'string', minLength: 8 }, expiresAt: instant })),
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/auth/siwe',
+    operationId: 'authSiwe',
+    tag: 'Auth',
+    summary: 'Sign in with a signed EIP-4361 message; the first sign-in creates the user',
+    caller: 'public',
+    throttled: true,
+    body: siweValidator,
+    replies: { 200: ok('Signed in', closed({ token: ref('Token'), user: ref('User') })) },
+    errors: [401],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/auth/logout',
+    operationId: 'authLogout',
+    tag: 'Auth',
+    summary: 'Revokes the token used for this call',
+    caller: 'user',
+    throttled: true,
+    replies: { 204: { description: 'Revoked' } },
+  },
+
+  // Me
+  {
+    method: 'get',
+    path: '/api/v1/me',
+    operationId: 'getMe',
+    tag: 'Me',
+    summary: 'The caller’s profile, preferences with defaults filled in',
+    caller: 'user',
+    throttled: true,
+    replies: { 200: ok('Profile', one('User')) },
+  },
+  {
+    method: 'patch',
+    path: '/api/v1/me',
+    operationId: 'updateMe',
+    tag: 'Me',
+    summary: 'Deep-merges `preferences` (null removes a choice) and sets `email`',
+    caller: 'user',
+    throttled: true,
+    body: updateMeValidator,
+    replies: {
+      200: ok(
+        'Updated. `meta.webhookSecret` appears once, when a webhook URL is first set.',
+        closed(
+          {
+            data: ref('User'),
+            meta: closed({ webhookSecret: { type: 'string', pattern: '^whsec_' } }),
+          },
+          ['meta']
+        )
+      ),
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/me/state',
+    operationId: 'getState',
+    tag: 'Events',
+    summary: 'The caller’s state as of an instant, rebuilt from their events',
+    caller: 'user',
+    throttled: true,
+    gated: true,
+    query: stateAtValidator,
+    replies: { 200: ok('State', one('State')) },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/me/telegram/link',
+    operationId: 'linkTelegram',
+    tag: 'Telegram',
+    summary: 'A single-use code and deep link (15 minutes) that links a Telegram chat',
+    caller: 'user',
+    throttled: true,
+    replies: { 201: created('Link code', one('TelegramLink')) },
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/me/telegram',
+    operationId: 'unlinkTelegram',
+    tag: 'Telegram',
+    summary: 'Unlinks the Telegram chat',
+    caller: 'user',
+    throttled: true,
+    replies: { 204: { description: 'Unlinked' } },
+  },
+
+  // Positions
+  {
+    method: 'post',
+    path: '/api/v1/positions',
+    operationId: 'recordSnapshot',
+    tag: 'Positions',
+    summary: 'Records one snapshot: a user for their own wallet, or a service for any wallet',
+    caller: 'any',
+    abilities: ['positions:write'],
+    throttled: true,
+    body: createSnapshotValidator,
+    replies: {
+      201: created('Recorded', one('Position', alreadyRecorded)),
+      200: ok('This exact snapshot was already recorded', one('Position', alreadyRecorded)),
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/positions/batch',
+    operationId: 'recordSnapshots',
+    tag: 'Positions',
+    summary: 'Up to 1,000 snapshots in one transaction: all stored or none',
+    caller: 'service',
+    abilities: ['positions:write'],
+    throttled: true,
+    body: createSnapshotBatchValidator,
+    replies: {
+      201: created(
+        'Recorded',
+        closed({
+          data: { type: 'array', items: ref('BatchItem') },
+          meta: closed({
+            created: { type: 'integer', minimum: 0 },
+            alreadyRecorded: { type: 'integer', minimum: 0 },
+          }),
+        })
+      ),
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/positions',
+    operationId: 'listPositions',
+    tag: 'Positions',
+    summary: 'The latest snapshot per (protocol, chainId)',
+    caller: 'user',
+    throttled: true,
+    replies: { 200: ok('Latest snapshots', list('Position')) },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/positions/history',
+    operationId: 'positionHistory',
+    tag: 'Positions',
+    summary: 'Snapshots, newest first, keyset-paginated',
+    caller: 'user',
+    throttled: true,
+    query: positionHistoryValidator,
+    replies: { 200: ok('A page of snapshots', list('Position')) },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/positions/simulate',
+    operationId: 'simulatePosition',
+    tag: 'Positions',
+    summary: 'Relative price changes applied to the latest snapshot of one position',
+    caller: 'user',
+    throttled: true,
+    body: simulateValidator,
+    replies: { 200: ok('Current and simulated health factor', one('Simulation')) },
+    errors: [404],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/positions/snooze',
+    operationId: 'snoozePosition',
+    tag: 'Positions',
+    summary: 'Mutes one position’s alerts until an instant',
+    caller: 'user',
+    throttled: true,
+    body: snoozeValidator,
+    replies: { 200: ok('Snoozed', one('Snooze')) },
+    errors: [404],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/positions/:id',
+    operationId: 'getPosition',
+    tag: 'Positions',
+    summary: 'One snapshot of the caller’s',
+    caller: 'user',
+    throttled: true,
+    replies: { 200: ok('Snapshot', one('Position')) },
+  },
+
+  // Signals
+  {
+    method: 'post',
+    path: '/api/v1/signals',
+    operationId: 'recordSignal',
+    tag: 'Signals',
+    summary: 'Records a market signal and fans its alerts out in the same transaction',
+    caller: 'service',
+    abilities: ['signals:write'],
+    throttled: true,
+    body: createSignalValidator,
+    replies: {
+      201: created(
+        'Recorded',
+        one(
+          'Signal',
+          closed({
+            alreadyRecorded: { type: 'boolean' },
+            alertsCreated: { type: 'integer', minimum: 0 },
+          })
+        )
+      ),
+      200: ok(
+        'This detection was already recorded',
+        one(
+          'Signal',
+          closed({
+            alreadyRecorded: { type: 'boolean' },
+            alertsCreated: { type: 'integer', minimum: 0 },
+          })
+        )
+      ),
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/signals',
+    operationId: 'listSignals',
+    tag: 'Signals',
+    summary: 'Signals (active by default), newest first',
+    caller: 'any',
+    throttled: true,
+    query: listSignalsValidator,
+    replies: { 200: ok('A page of signals', list('Signal')) },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/signals/:id',
+    operationId: 'getSignal',
+    tag: 'Signals',
+    summary: 'One signal',
+    caller: 'any',
+    throttled: true,
+    replies: { 200: ok('Signal', one('Signal')) },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/signals/:id/acknowledge',
+    operationId: 'acknowledgeSignal',
+    tag: 'Signals',
+    summary: 'Marks a signal acknowledged',
+    caller: 'service',
+    abilities: ['signals:write'],
+    throttled: true,
+    replies: { 200: ok('Acknowledged', one('Signal')) },
+  },
+
+  // Alerts
+  {
+    method: 'get',
+    path: '/api/v1/alerts',
+    operationId: 'listAlerts',
+    tag: 'Alerts',
+    summary: 'The caller’s alerts, newest first',
+    caller: 'user',
+    throttled: true,
+    query: listAlertsValidator,
+    replies: { 200: ok('A page of alerts', list('Alert')) },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/alerts/stream',
+    operationId: 'streamAlerts',
+    tag: 'Alerts',
+    summary: 'Server-Sent Events: the caller’s new alerts and status changes as they happen',
+    description: [
+      'Each message is one alert event from the event store: `event:` is its type',
+      '(`alert.created`, `alert.sent`, `alert.failed`, `alert.acknowledged`), `data:` the alert',
+      'as `GET /alerts` shows it (JSON), and `id:` an opaque resume token. Reconnect with the',
+      'last id in `Last-Event-ID` (or `?lastEventId=`) to receive everything after it, with no',
+      'gap and no repeat. A comment line is sent every 15 s to keep proxies from closing the',
+      'connection. Needs the event store (404 E_FEATURE_DISABLED when it is off).',
+    ].join(' '),
+    caller: 'user',
+    gated: true,
+    throttled: true,
+    query: streamAlertsValidator,
+    replies: { 200: { description: 'An event stream', contentType: 'text/event-stream' } },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/alerts/:id/acknowledge',
+    operationId: 'acknowledgeAlert',
+    tag: 'Alerts',
+    summary: 'Acknowledges an alert (idempotent)',
+    caller: 'user',
+    throttled: true,
+    replies: { 200: ok('Acknowledged', one('Alert')) },
+  },
+
+  // Intents
+  {
+    method: 'get',
+    path: '/api/v1/intents',
+    operationId: 'listIntents',
+    tag: 'Intents',
+    summary: 'The caller’s intents',
+    caller: 'user',
+    throttled: true,
+    gated: true,
+    query: listIntentsValidator,
+    replies: { 200: ok('A page of intents', list('Intent')) },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/intents',
+    operationId: 'createIntent',
+    tag: 'Intents',
+    summary: '“If my health factor drops below 1.2, repay 1000 USDT”',
+    caller: 'user',
+    throttled: true,
+    gated: true,
+    body: createIntentValidator,
+    replies: { 201: created('Created', one('Intent')) },
+    errors: [409],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/intents/:id',
+    operationId: 'getIntent',
+    tag: 'Intents',
+    summary: 'One intent',
+    caller: 'user',
+    throttled: true,
+    gated: true,
+    replies: { 200: ok('Intent', one('Intent')) },
+  },
+  {
+    method: 'patch',
+    path: '/api/v1/intents/:id',
+    operationId: 'updateIntent',
+    tag: 'Intents',
+    summary: 'Renames, pauses or resumes an intent, or changes its limits',
+    caller: 'user',
+    throttled: true,
+    gated: true,
+    body: updateIntentValidator,
+    replies: { 200: ok('Updated', one('Intent')) },
+    errors: [409],
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/intents/:id',
+    operationId: 'cancelIntent',
+    tag: 'Intents',
+    summary: 'Cancels an intent (kept, with status `cancelled`)',
+    caller: 'user',
+    throttled: true,
+    gated: true,
+    replies: { 200: ok('Cancelled', one('Intent')) },
+    errors: [409],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/intents/:id/executions',
+    operationId: 'listIntentExecutions',
+    tag: 'Intents',
+    summary: 'What an intent did, with the prepared unsigned transactions',
+    caller: 'user',
+    throttled: true,
+    gated: true,
+    query: listExecutionsValidator,
+    replies: { 200: ok('A page of executions', list('IntentExecution')) },
+  },
+
+  // Events
+  {
+    method: 'get',
+    path: '/api/v1/events',
+    operationId: 'listEvents',
+    tag: 'Events',
+    summary: 'The caller’s events in commit order; `after` is the cursor',
+    caller: 'user',
+    throttled: true,
+    gated: true,
+    query: listEventsValidator,
+    replies: { 200: ok('A page of events', list('Event')) },
+  },
+]
