@@ -1,11 +1,15 @@
+import { privateKeyToAccount } from 'viem/accounts'
+
 /**
- * The demo wallet is Hardhat/Anvil test account #0. Its private key is PUBLIC
- * (printed by every local Ethereum devnet): it exists so a demo page can sign
- * in with it. It must never hold funds on any real chain.
+ * The demo wallet's private key is PUBLIC (it is right here): it exists so the
+ * development status page can sign in with it. It must never hold funds on
+ * any real chain, and the page that uses it is not served in production.
  */
 export const DEMO_PRIVATE_KEY =
   '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcbc3ff8aad6b2ff80' as const
-export const DEMO_WALLET = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266'
+// Derived, not written down: a hand-copied address once disagreed with the key,
+// so the demo sign-in landed on an empty account instead of the seeded one.
+export const DEMO_WALLET = privateKeyToAccount(DEMO_PRIVATE_KEY).address.toLowerCase()
 
 export const DEMO_PREFERENCES = {
   riskProfile: 'moderate' as const,
