@@ -76,6 +76,7 @@ const benches = [
   (await import('./delivery.bench.js')).default,
   (await import('./rules.bench.js')).default,
   (await import('./state.bench.js')).default,
+  (await import('./load.bench.js')).default,
 ]
 let failed = 0
 for (const bench of benches) {

@@ -13,6 +13,7 @@ server.use([
 // Runs for every request with a matched route.
 router.use([
   () => import('@adonisjs/core/bodyparser_middleware'),
+  () => import('#middleware/safe_input_middleware'),
   () => import('@adonisjs/auth/initialize_auth_middleware'),
 ])
 

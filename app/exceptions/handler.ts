@@ -74,7 +74,15 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return (
     typeof e.message === 'string' &&
     (e.message.includes('Connection terminated') ||
-      e.message.includes('timeout exceeded when trying to connect'))
+      e.message.includes('timeout exceeded when trying to connect') ||
+      // node-postgres, on a pooled client whose server went away mid-transaction
+      // (tests/resilience/database_faults.spec.ts caught it as a 500).
+      e.message.includes('Client has encountered a connection error and is not queryable') ||
+      e.message.includes('Client was closed and is not queryable') ||
+      // knex, for a query issued in a transaction it already rolled back because its
+      // connection died. A bug could also cause it; it would still be no 2xx, and our
+      // tests would see an unexpected 503.
+      e.message.includes('Transaction query already complete'))
   )
 }
 
@@ -135,6 +143,42 @@ export default class HttpExceptionHandler extends ExceptionHandler {
       return {
         status: 400,
         errors: [{ code: 'E_MALFORMED_JSON', message: 'The request body is not valid JSON' }],
+      }
+    }
+    // A body nested thousands of levels deep overflows the parser's recursion (JSON.parse,
+    // or the prototype-key scan after it, which threw it raw: a 500 found by the fuzzer).
+    // Nothing else in a request recurses on client input without a bound.
+    if (
+      (error instanceof RangeError || e.status === 400) &&
+      e.message === 'Maximum call stack size exceeded'
+    ) {
+      return {
+        status: 400,
+        errors: [{ code: 'E_MALFORMED_JSON', message: 'The request body is nested too deeply' }],
+      }
+    }
+    // The bodyparser's strict mode: a JSON scalar (`"x"`, `1`) where an object or array belongs.
+    // It came back as 422 with the code E_HTTP_422 (found by tests/resilience/fuzz.spec.ts).
+    if (e.status === 422 && e.message === 'Invalid JSON, only supports object and array') {
+      return {
+        status: 400,
+        errors: [
+          { code: 'E_MALFORMED_JSON', message: 'The request body must be a JSON object or array' },
+        ],
+      }
+    }
+
+    // Text PostgreSQL cannot store (untranslatable_character, character_not_in_repertoire):
+    // the storable-text middleware refuses it first; this is the net under it.
+    if (e.code === '22P05' || e.code === '22021') {
+      return {
+        status: 422,
+        errors: [
+          {
+            code: 'E_VALIDATION_ERROR',
+            message: 'Text must not contain NUL characters or unpaired UTF-16 surrogates',
+          },
+        ],
       }
     }
 

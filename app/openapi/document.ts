@@ -24,6 +24,10 @@ const describes = (value: unknown): value is { toJSONSchema(): object } =>
 export function errorStatuses(op: Operation): number[] {
   const statuses = new Set(op.errors ?? [])
   if (op.body) [400, 413, 422].forEach((s) => statuses.add(s))
+  // Any body sent is parsed, even where none is expected: malformed or oversized is refused.
+  if (op.method !== 'get') [400, 413].forEach((s) => statuses.add(s))
+  // Text PostgreSQL cannot store (NUL, lone surrogates) in a body or an API query: 422.
+  if (op.method !== 'get' || op.path.startsWith('/api/')) statuses.add(422)
   if (op.query) statuses.add(422)
   if (op.caller !== 'public') statuses.add(401)
   // The wrong kind of caller is a 401 (its token is not valid here); 403 is a missing ability.

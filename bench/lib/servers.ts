@@ -67,8 +67,8 @@ function start(
 }
 
 /** The real API (`pnpm start`'s entry point) in a child process. */
-export async function startApi(): Promise<RunningServer> {
-  const { ready, server } = start(['bin/start.js'], await freePort(), '/health/live')
+export async function startApi(env: Record<string, string> = {}): Promise<RunningServer> {
+  const { ready, server } = start(['bin/start.js'], await freePort(), '/health/live', env)
   await ready
   return server
 }
@@ -82,4 +82,22 @@ export async function startBare(): Promise<RunningServer> {
   )
   await ready
   return server
+}
+
+/** A queue worker (`node ace queue:work`), as `pnpm worker` runs it. */
+export function startWorker(env: Record<string, string> = {}): RunningServer {
+  const child: ChildProcess = spawn(process.execPath, ['ace.js', 'queue:work'], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  return {
+    url: '',
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+        setTimeout(() => child.kill('SIGKILL'), 5_000).unref()
+      }),
+  }
 }

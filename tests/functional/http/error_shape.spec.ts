@@ -1,7 +1,8 @@
 import { test } from '@japa/runner'
 import testUtils from '@adonisjs/core/services/test_utils'
+import db from '@adonisjs/lucid/services/db'
 import { UserFactory } from '#factories/user_factory'
-import { userToken } from '#tests/helpers/auth'
+import { serviceToken, userToken } from '#tests/helpers/auth'
 import { rawRequest } from '#tests/helpers/http'
 
 /** Every error: `{ errors: [{ code, message, field? }] }` and nothing else. */
@@ -41,6 +42,43 @@ test.group('HTTP | the one error shape', (group) => {
     })
     assert.equal(response.status, 400)
     assertErrorShape(assert, await response.json(), 'E_MALFORMED_JSON')
+  })
+
+  test('a JSON scalar where an object belongs: 400 E_MALFORMED_JSON, not a 422 E_HTTP_422', async ({
+    assert,
+  }) => {
+    for (const body of ['"just a string"', '42', 'null']) {
+      const response = await rawRequest('/api/v1/auth/siwe', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      })
+      assert.equal(response.status, 400, body)
+      assertErrorShape(assert, await response.json(), 'E_MALFORMED_JSON')
+    }
+  })
+
+  test('deep nesting: 422 past 32 levels, 400 when it overflows the parser; never a 500', async ({
+    assert,
+  }) => {
+    for (const [depth, status, code] of [
+      [40, 422, 'E_VALIDATION_ERROR'],
+      [1_000, 422, 'E_VALIDATION_ERROR'],
+      [100_000, 400, 'E_MALFORMED_JSON'],
+    ] as const) {
+      for (const body of [
+        '{"a":'.repeat(depth) + '1' + '}'.repeat(depth),
+        '{"m":' + '['.repeat(depth) + '1' + ']'.repeat(depth) + '}',
+      ]) {
+        const response = await rawRequest('/api/v1/auth/siwe', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        })
+        assert.equal(response.status, status, `depth ${depth}`)
+        assertErrorShape(assert, await response.json(), code)
+      }
+    }
   })
 
   test('a body over the limit: 413', async ({ assert }) => {
@@ -94,5 +132,89 @@ test.group('HTTP | CORS', () => {
       .header('origin', 'https://evil.example')
       .header('access-control-request-method', 'PATCH')
     assert.isUndefined(denied.header('access-control-allow-origin'))
+  })
+})
+
+test.group('HTTP | text PostgreSQL cannot store', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  test('a NUL or a lone surrogate anywhere in a body or query is a 422 naming the field, not a 500', async ({
+    assert,
+    client,
+  }) => {
+    const token = await serviceToken(['signals:write'])
+    const signal = (data: unknown) => ({
+      type: 'depeg',
+      asset: 'USDC',
+      severity: 'low',
+      data,
+      detectedAt: new Date().toISOString(),
+    })
+    const cases: [unknown, string][] = [
+      [{ note: 'a\u0000b' }, 'data.note'],
+      [{ nested: [{ x: '\uD800' }] }, 'data.nested.0.x'],
+      [{ ['k\uDC00']: 1 }, 'data.k\uFFFD'],
+    ]
+    for (const [data, field] of cases) {
+      const response = await client.post('/api/v1/signals').bearerToken(token).json(signal(data))
+      response.assertStatus(422)
+      assert.equal(response.body().errors[0].field, field)
+      assert.equal(response.body().errors[0].code, 'E_VALIDATION_ERROR')
+    }
+    const query = await client.get('/api/v1/signals').qs({ type: 'x\u0000' }).bearerToken(token)
+    query.assertStatus(422)
+    assert.equal(query.body().errors[0].field, 'type')
+    // A surrogate pair (an emoji) is fine.
+    const fine = await client
+      .post('/api/v1/signals')
+      .bearerToken(token)
+      .json(signal({ note: '💥' }))
+    fine.assertStatus(201)
+  })
+})
+
+test.group('HTTP | keys that shadow object members', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  test('__proto__, constructor, toString … anywhere in a body are a 422 naming the field, never a 500', async ({
+    assert,
+  }) => {
+    const token = await serviceToken(['positions:write'])
+    const snapshot = (chainId: unknown) => ({
+      walletAddress: '0x00000000000000000000000000000000000000aa',
+      protocol: 'aave_v3',
+      chainId,
+      collateral: [],
+      debt: [],
+      snapshotAt: new Date().toISOString(),
+    })
+    const cases: [string, string][] = [
+      // Before: Vine turned this object into a number by calling its "toString": a 500.
+      [
+        JSON.stringify({ snapshots: [snapshot({ toString: 'Infinity' })] }),
+        'snapshots.0.chainId.toString',
+      ],
+      // The body parser drops "__proto__" itself; what is left is judged on its own.
+      ['{"snapshots": [], "__proto__": {"admin": true}}', 'snapshots'],
+      [
+        JSON.stringify({
+          snapshots: [{ ...snapshot(1), metadata: { valueOf: 1 } }],
+        }),
+        'snapshots.0.metadata.valueOf',
+      ],
+    ]
+    for (const [body, field] of cases) {
+      const response = await rawRequest('/api/v1/positions/batch', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'authorization': `Bearer ${token}` },
+        body,
+      })
+      assert.equal(response.status, 422, body)
+      const json = (await response.json()) as any
+      assert.equal(json.errors[0].field, field)
+      assert.equal(json.errors[0].code, 'E_VALIDATION_ERROR')
+    }
+    const [{ n }] = await db.from('positions').count('* as n')
+    assert.equal(Number(n), 0)
   })
 })

@@ -1,0 +1,187 @@
+import autocannon from 'autocannon'
+import type pg from 'pg'
+import type { BenchResult } from './run.js'
+import { randomUsers } from './lib/dataset.js'
+import { startApi, startWorker } from './lib/servers.js'
+
+/**
+ * A realistic mix for LOAD_DURATION seconds (60) against the API process and
+ * a queue worker, on the 100k-user dataset, all at once:
+ * - dashboard reads: GET /positions, /alerts, /positions/history across 500
+ *   signed-in users, at LOAD_READ_RATE requests/s (800);
+ * - ingest: single snapshots from an indexer's service token at 40/s;
+ * - signals: one every 5 s, each fanning out to 50 users with Telegram linked;
+ * - deliveries: those alerts sent by the worker to a local fake Bot API that
+ *   enforces Telegram's limits.
+ * Target (issue 10): zero errors anywhere, p99 of reads < 50 ms.
+ */
+const DURATION = Number(process.env.LOAD_DURATION ?? 60)
+const READ_RATE = Number(process.env.LOAD_READ_RATE ?? 800)
+const INGEST_RATE = 40
+const SIGNAL_EVERY_MS = 5_000
+const WATCHERS = 50
+
+function summary(result: autocannon.Result) {
+  return {
+    requests: result.requests.total,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+  }
+}
+
+export default {
+  name: 'load',
+  async run(
+    pool: pg.Pool,
+    helpers: {
+      userTokens: (ids: string[]) => Promise<string[]>
+      serviceToken: () => Promise<string>
+    }
+  ): Promise<BenchResult> {
+    const { FakeTelegram } = await import('#tests/helpers/fake_telegram')
+    const telegram = await new FakeTelegram().start()
+
+    // Readers: dataset users. Watchers: their own users, Telegram linked, watching LOADX.
+    const readers = await randomUsers(pool, 500)
+    const tokens = await helpers.userTokens(readers.map((u) => u.id))
+    const writers = await randomUsers(pool, 2000)
+    const service = await helpers.serviceToken()
+    await pool.query(
+      `insert into users (wallet_address, telegram_chat_id, preferences)
+       select '0x10ad' || lpad(to_hex(g), 36, '0'), 6000000000 + g,
+              '{"notificationChannels": ["telegram", "in_app"], "activeSignals": ["load_test"], "watchAssets": ["LOADX"]}'::jsonb
+       from generate_series(1, $1::int) g
+       on conflict (wallet_address) do nothing`,
+      [WATCHERS]
+    )
+    await pool.query(`delete from alerts where type = 'load_test'`)
+
+    const env = {
+      TELEGRAM_API_ROOT: telegram.url,
+      TELEGRAM_BOT_TOKEN: '1:LOAD',
+      DELIVERY_SWEEP_EVERY: '2s',
+    }
+    const api = await startApi(env)
+    const worker = startWorker(env)
+
+    let r = 0
+    const readPaths = [
+      '/api/v1/positions',
+      '/api/v1/alerts?limit=20',
+      '/api/v1/positions/history?limit=20',
+    ]
+    const reads = autocannon({
+      url: api.url,
+      connections: 20,
+      overallRate: READ_RATE,
+      duration: DURATION,
+      requests: [
+        {
+          setupRequest: (request) => {
+            const i = r++
+            return {
+              ...request,
+              path: readPaths[i % readPaths.length],
+              headers: { ...request.headers, authorization: `Bearer ${tokens[i % tokens.length]}` },
+            }
+          },
+        },
+      ],
+    })
+
+    let w = 0
+    const base = Date.UTC(2027, 0, 1)
+    const ingest = autocannon({
+      url: api.url,
+      connections: 4,
+      overallRate: INGEST_RATE,
+      duration: DURATION,
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (request) => {
+            const i = w++
+            const wallet = writers[i % writers.length].wallet_address
+            return {
+              ...request,
+              method: 'POST',
+              path: '/api/v1/positions',
+              headers: {
+                ...request.headers,
+                'authorization': `Bearer ${service}`,
+                'content-type': 'application/json',
+              },
+              body: JSON.stringify({
+                walletAddress: wallet,
+                protocol: 'aave_v3',
+                chainId: 1,
+                collateral: [
+                  { symbol: 'WETH', amount: '10', valueUsd: '30000', liquidationThreshold: '0.83' },
+                ],
+                debt: [{ symbol: 'USDC', amount: '9000', valueUsd: '9000' }],
+                snapshotAt: new Date(base + i * 1000).toISOString(),
+              }),
+            }
+          },
+        },
+      ],
+    })
+
+    const signals: number[] = []
+    let s = 0
+    const signalTimer = setInterval(async () => {
+      const response = await fetch(`${api.url}/api/v1/signals`, {
+        method: 'POST',
+        headers: { 'authorization': `Bearer ${service}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          type: 'load_test',
+          asset: 'LOADX',
+          severity: 'high',
+          data: { n: s++ },
+          detectedAt: new Date().toISOString(),
+        }),
+      }).catch(() => null)
+      signals.push(response?.status ?? 0)
+    }, SIGNAL_EVERY_MS)
+
+    const [readResult, ingestResult] = await Promise.all([reads, ingest])
+    clearInterval(signalTimer)
+
+    // Let the worker finish what the last signals created (Telegram's pace: ≤ 30/s).
+    const deadline = Date.now() + 30_000
+    let statuses: Record<string, number> = {}
+    while (Date.now() < deadline) {
+      const { rows } = await pool.query(
+        `select status, count(*)::int as n from alerts where type = 'load_test' and channel = 'telegram' group by status`
+      )
+      statuses = Object.fromEntries(rows.map((row) => [row.status, row.n]))
+      if (!statuses.pending) break
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    }
+    await worker.stop()
+    await api.stop()
+    await telegram.stop()
+
+    const readSummary = summary(readResult)
+    const ingestSummary = summary(ingestResult)
+    const signalErrors = signals.filter((status) => status !== 201).length
+    const deliveryProblems =
+      (statuses.pending ?? 0) + (statuses.failed ?? 0) + telegram.limitViolations
+    const errors = readSummary.errors + ingestSummary.errors + signalErrors + deliveryProblems
+    const TARGET_P99 = 50
+    return {
+      metric:
+        `${DURATION} s mixed load — reads ${JSON.stringify(readSummary)}; ingest ${JSON.stringify(ingestSummary)}; ` +
+        `signals ${signals.length} (${signalErrors} errors); Telegram deliveries ${JSON.stringify(statuses)}, ` +
+        `429s caused: ${telegram.limitViolations}; errors in all: ${errors}. Ratio = read p99 / ${TARGET_P99} ms`,
+      api: readSummary.p99,
+      baseline: TARGET_P99,
+      baselineName: 'target p99 of reads, ms',
+      ratio: readSummary.p99 / TARGET_P99,
+      target: '< 1.00 with zero errors',
+      pass: errors === 0 && readSummary.p99 < TARGET_P99,
+    }
+  },
+}
