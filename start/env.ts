@@ -61,6 +61,8 @@ export default await Env.create(new URL('../', import.meta.url), {
   WORKERS: Env.schema.enum.optional(['on', 'off'] as const),
   RATE_LIMIT_AUTH_PER_MINUTE: Env.schema.number.optional(),
   RATE_LIMIT_API_PER_MINUTE: Env.schema.number.optional(),
+  HTTP_REQUEST_TIMEOUT_MS: Env.schema.number.optional(),
+  HTTP_HEADERS_TIMEOUT_MS: Env.schema.number.optional(),
   ESCALATION_MINUTES: Env.schema.number.optional(),
   QUEUE_CONCURRENCY: Env.schema.number.optional(),
   QUEUE_STALLED_THRESHOLD: Env.schema.string.optional(),
