@@ -14,11 +14,13 @@ import { startApi, startWorker } from './lib/servers.js'
  * - deliveries: those alerts sent by the worker to a local fake Bot API that
  *   enforces Telegram's limits.
  * Target (issue 10): zero errors anywhere, p99 of reads < 50 ms.
+ * Knobs to isolate a cause: LOAD_WORKER=off, LOAD_SIGNAL_EVERY_MS=0, LOAD_INGEST_RATE,
+ * LOAD_TOKEN_CACHE_MS, LOAD_DURATION.
  */
 const DURATION = Number(process.env.LOAD_DURATION ?? 60)
 const READ_RATE = Number(process.env.LOAD_READ_RATE ?? 400)
 const INGEST_RATE = Number(process.env.LOAD_INGEST_RATE ?? 40)
-const SIGNAL_EVERY_MS = 5_000
+const SIGNAL_EVERY_MS = Number(process.env.LOAD_SIGNAL_EVERY_MS ?? 5_000)
 const WATCHERS = 50
 
 function summary(result: autocannon.Result) {
@@ -65,8 +67,14 @@ export default {
       TELEGRAM_BOT_TOKEN: '1:LOAD',
       DELIVERY_SWEEP_EVERY: '2s',
     }
-    const api = await startApi(env)
-    const worker = startWorker(env)
+    const api = await startApi({
+      ...env,
+      ...(process.env.LOAD_TOKEN_CACHE_MS
+        ? { ACCESS_TOKEN_CACHE_MS: process.env.LOAD_TOKEN_CACHE_MS }
+        : {}),
+    })
+    // LOAD_WORKER=off isolates the API: no deliveries, no scheduled jobs.
+    const worker = process.env.LOAD_WORKER === 'off' ? { stop: async () => {} } : startWorker(env)
 
     let r = 0
     const readPaths = [
@@ -134,26 +142,30 @@ export default {
 
     const signals: number[] = []
     let s = 0
-    const signalTimer = setInterval(async () => {
-      const response = await fetch(`${api.url}/api/v1/signals`, {
-        method: 'POST',
-        headers: { 'authorization': `Bearer ${service}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          type: 'load_test',
-          asset: 'LOADX',
-          severity: 'high',
-          data: { n: s++ },
-          detectedAt: new Date().toISOString(),
-        }),
-      }).catch(() => null)
-      signals.push(response?.status ?? 0)
-    }, SIGNAL_EVERY_MS)
+    const signalTimer = setInterval(
+      async () => {
+        if (SIGNAL_EVERY_MS <= 0) return
+        const response = await fetch(`${api.url}/api/v1/signals`, {
+          method: 'POST',
+          headers: { 'authorization': `Bearer ${service}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            type: 'load_test',
+            asset: 'LOADX',
+            severity: 'high',
+            data: { n: s++ },
+            detectedAt: new Date().toISOString(),
+          }),
+        }).catch(() => null)
+        signals.push(response?.status ?? 0)
+      },
+      Math.max(SIGNAL_EVERY_MS, 1_000)
+    )
 
     const [readResult, ingestResult] = await Promise.all([reads, ingest])
     clearInterval(signalTimer)
 
     // Let the worker finish what the last signals created (Telegram's pace: ≤ 30/s).
-    const deadline = Date.now() + 30_000
+    const deadline = Date.now() + (process.env.LOAD_WORKER === 'off' ? 0 : 30_000)
     let statuses: Record<string, number> = {}
     while (Date.now() < deadline) {
       const { rows } = await pool.query(
