@@ -58,6 +58,10 @@ export interface Operation {
 const created = (what: string, schema: Schema): Reply => ({ description: what, schema })
 const ok = (what: string, schema: Schema): Reply => ({ description: what, schema })
 const alreadyRecorded = closed({ alreadyRecorded: { type: 'boolean' } })
+const signalRecorded = closed({
+  alreadyRecorded: { type: 'boolean' },
+  alertsCreated: { type: 'integer', minimum: 0 },
+})
 
 export const operations: Operation[] = [
   // Health and the contract itself
@@ -358,26 +362,8 @@ export const operations: Operation[] = [
     throttled: true,
     body: createSignalValidator,
     replies: {
-      201: created(
-        'Recorded',
-        one(
-          'Signal',
-          closed({
-            alreadyRecorded: { type: 'boolean' },
-            alertsCreated: { type: 'integer', minimum: 0 },
-          })
-        )
-      ),
-      200: ok(
-        'This detection was already recorded',
-        one(
-          'Signal',
-          closed({
-            alreadyRecorded: { type: 'boolean' },
-            alertsCreated: { type: 'integer', minimum: 0 },
-          })
-        )
-      ),
+      201: created('Recorded', one('Signal', signalRecorded)),
+      200: ok('This detection was already recorded', one('Signal', signalRecorded)),
     },
   },
   {

@@ -41,6 +41,22 @@ export const list = (item: string): Schema =>
 export const one = (item: string, meta?: Schema): Schema =>
   meta ? closed({ data: ref(item), meta }) : closed({ data: ref(item) })
 
+const conditionProperties: Record<string, Schema> = {
+  metric: { type: 'string', const: 'health_factor' },
+  operator: { type: 'string', enum: ['lt', 'lte', 'gt', 'gte'] },
+  value: decimal,
+}
+
+/** What an intent is; the live resource adds its counters, `me/state` shows just this. */
+const intentCore: Record<string, Schema> = {
+  id: uuid,
+  name: nullable({ type: 'string' }),
+  protocol: { type: 'string' },
+  chainId: { type: 'integer' },
+  condition: ref('IntentCondition'),
+  action: ref('IntentAction'),
+}
+
 export const componentSchemas: Record<string, Schema> = {
   Error: {
     ...closed({
@@ -207,11 +223,7 @@ export const componentSchemas: Record<string, Schema> = {
     createdAt: instant,
   }),
 
-  IntentCondition: closed({
-    metric: { type: 'string', const: 'health_factor' },
-    operator: { type: 'string', enum: ['lt', 'lte', 'gt', 'gte'] },
-    value: decimal,
-  }),
+  IntentCondition: closed(conditionProperties),
 
   IntentAction: closed({
     type: { type: 'string', enum: ['repay', 'supply', 'withdraw', 'notify'] },
@@ -220,12 +232,7 @@ export const componentSchemas: Record<string, Schema> = {
   }),
 
   Intent: closed({
-    id: uuid,
-    name: nullable({ type: 'string' }),
-    protocol: { type: 'string' },
-    chainId: { type: 'integer' },
-    condition: ref('IntentCondition'),
-    action: ref('IntentAction'),
+    ...intentCore,
     status: { type: 'string', enum: ['active', 'paused', 'triggered', 'cancelled', 'expired'] },
     cooldownSeconds: { type: 'integer', minimum: 0 },
     maxExecutions: nullable({ type: 'integer', minimum: 1 }),
@@ -249,9 +256,7 @@ export const componentSchemas: Record<string, Schema> = {
     intentId: uuid,
     snapshotId: uuid,
     condition: closed({
-      metric: { type: 'string', const: 'health_factor' },
-      operator: { type: 'string', enum: ['lt', 'lte', 'gt', 'gte'] },
-      value: decimal,
+      ...conditionProperties,
       observed: { ...decimal, description: 'The health factor that met the condition.' },
     }),
     action: ref('IntentAction'),
@@ -308,15 +313,7 @@ export const componentSchemas: Record<string, Schema> = {
     },
     activeIntents: {
       type: 'array',
-      items: closed({
-        id: uuid,
-        name: nullable({ type: 'string' }),
-        protocol: { type: 'string' },
-        chainId: { type: 'integer' },
-        condition: ref('IntentCondition'),
-        action: ref('IntentAction'),
-        status: { type: 'string' },
-      }),
+      items: closed({ ...intentCore, status: { type: 'string' } }),
     },
   }),
 

@@ -1,17 +1,6 @@
 import { test } from '@japa/runner'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
-import app from '@adonisjs/core/services/app'
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
+import type { ChildProcess } from 'node:child_process'
+import { freePort, startApiProcess } from '#tests/helpers/api_process'
 
 /**
  * A real API process whose database is a port nobody listens on: what a
@@ -22,30 +11,11 @@ test.group('HTTP | database down', (group) => {
   let base: string
 
   group.setup(async () => {
-    const [port, deadPort] = [await freePort(), await freePort()]
-    base = `http://127.0.0.1:${port}`
-    child = spawn(process.execPath, ['bin/start.js'], {
-      cwd: app.appRoot.pathname,
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DB_HOST: '127.0.0.1',
-        DB_PORT: String(deadPort),
-        DATABASE_URL: '',
-      },
-      stdio: 'ignore',
-    })
-    for (let i = 0; i < 150; i++) {
-      try {
-        await fetch(`${base}/health/live`)
-        return
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 100))
-      }
-    }
-    throw new Error('the API did not start')
+    ;({ child, base } = await startApiProcess({
+      DB_HOST: '127.0.0.1',
+      DB_PORT: String(await freePort()),
+      DATABASE_URL: '',
+    }))
   })
   group.teardown(() => {
     child.kill('SIGKILL')
