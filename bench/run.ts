@@ -71,6 +71,7 @@ if (needsDataset) {
 
 const benches = [
   (await import('./ingest.bench.js')).default,
+  (await import('./events.bench.js')).default,
   (await import('./latest.bench.js')).default,
   (await import('./fanout.bench.js')).default,
   (await import('./delivery.bench.js')).default,

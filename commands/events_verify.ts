@@ -1,5 +1,12 @@
 import { BaseCommand, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
+import type { BrokenLink } from '#services/events/verify_chain'
+
+const PROBLEMS: Record<BrokenLink['problem'], string> = {
+  hash: 'its stored hash does not match its content and the previous hash',
+  gap: 'its version does not follow the previous one (an event is missing)',
+  checkpoint: "the archive's last event and the checkpoint left in the store differ",
+}
 
 export default class EventsVerify extends BaseCommand {
   static commandName = 'events:verify'
@@ -10,39 +17,59 @@ export default class EventsVerify extends BaseCommand {
   @flags.string({ description: 'An anchor printed by an earlier run (position:digest) to check' })
   declare anchor?: string
 
+  @flags.array({
+    description:
+      'An archive file written by events:archive to check too (repeatable); anchors older than archived events need them',
+  })
+  declare archive?: string[]
+
   async run() {
     const { verifyChain, anchorDigest } = await import('#services/events/verify_chain')
-    const report = await verifyChain()
-    if (report.broken) {
-      const b = report.broken
-      const what =
-        b.problem === 'hash'
-          ? 'its stored hash does not match its content and the previous hash'
-          : 'its version does not follow the previous one (an event is missing)'
-      this.logger.error(
-        `BROKEN at position ${b.position} (${b.aggregateType} ${b.aggregateId} v${b.version}): ${what}`
+    const { checkArchive } = await import('#services/events/archive')
+    const { default: db } = await import('@adonisjs/lucid/services/db')
+    const [position, digest] = (this.anchor ?? '').split(':')
+    if (this.anchor && (!/^\d+$/.test(position ?? '') || !/^[0-9a-f]{64}$/.test(digest ?? ''))) {
+      return this.fail('An anchor looks like 1234:<64 hex digits>')
+    }
+    // One transaction: the archives' events live in a temporary table until it ends.
+    const trx = await db.transaction()
+    try {
+      const report = await verifyChain(trx)
+      if (report.broken) return this.fail(this.describe(report.broken))
+      for (const file of this.archive ?? []) {
+        const check = await checkArchive(trx, file)
+        if (check.problem) return this.fail(`ARCHIVE ${file}: ${check.problem}`)
+        if (check.broken) return this.fail(this.describe(check.broken, file))
+        this.logger.success(`archive ${file}: ${check.events} events, chained into the store`)
+      }
+      if (this.anchor) {
+        const archived = this.archive?.length ? 'archived_events' : undefined
+        if ((await anchorDigest(position, trx, archived)) !== digest) {
+          return this.fail(
+            `ANCHOR MISMATCH at position ${position}: events up to it were changed or removed` +
+              (archived
+                ? ''
+                : ' (an anchor older than archived events needs their --archive files)')
+          )
+        }
+        this.logger.success(`anchor ${position} still matches`)
+      }
+      this.logger.success(
+        `chain intact: ${report.events} events in ${report.aggregates} aggregates`
       )
-      this.exitCode = 1
-      return
+      // Alone on the last line: keep it outside the database to check later with --anchor.
+      this.logger.log(report.anchor ?? 'no events yet')
+    } finally {
+      await trx.rollback()
     }
-    if (this.anchor) {
-      const [position, digest] = this.anchor.split(':')
-      if (!/^\d+$/.test(position ?? '') || !/^[0-9a-f]{64}$/.test(digest ?? '')) {
-        this.logger.error('An anchor looks like 1234:<64 hex digits>')
-        this.exitCode = 1
-        return
-      }
-      if ((await anchorDigest(position)) !== digest) {
-        this.logger.error(
-          `ANCHOR MISMATCH at position ${position}: events up to it were changed or removed`
-        )
-        this.exitCode = 1
-        return
-      }
-      this.logger.success(`anchor ${position} still matches`)
-    }
-    this.logger.success(`chain intact: ${report.events} events in ${report.aggregates} aggregates`)
-    // Alone on the last line: keep it outside the database to check later with --anchor.
-    this.logger.log(report.anchor ?? 'no events yet')
+  }
+
+  private describe(b: BrokenLink, file?: string) {
+    return `BROKEN${file ? ` in ${file}` : ''} at position ${b.position} (${b.aggregateType} ${b.aggregateId} v${b.version}): ${PROBLEMS[b.problem]}`
+  }
+
+  private fail(message: string) {
+    this.logger.error(message)
+    this.exitCode = 1
   }
 }

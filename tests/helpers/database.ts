@@ -19,13 +19,19 @@ export async function sqlStateOf(
   }
 }
 
-/** Deletes every row the tests wrote, children first; event_store needs its guard lifted. */
+const APPEND_ONLY = ['event_store', 'event_store_checkpoints', 'event_store_archives']
+
+/** Deletes every row the tests wrote, children first; the append-only tables need their guard lifted. */
 export async function truncateAll() {
   await db.transaction(async (trx) => {
-    await trx.rawQuery('alter table event_store disable trigger event_store_no_truncate')
+    for (const table of APPEND_ONLY) {
+      await trx.rawQuery(`alter table ${table} disable trigger ${table}_no_truncate`)
+    }
     await trx.rawQuery(
-      'truncate event_store, queue_jobs, queue_schedules, delivery_pacing, telegram_link_codes, digest_runs, alerts, intents, positions, signals, siwe_nonces, rate_limits, api_client_tokens, api_clients, auth_access_tokens, users restart identity cascade'
+      'truncate event_store, event_store_checkpoints, event_store_archives, queue_jobs, queue_schedules, delivery_pacing, telegram_link_codes, digest_runs, alerts, intents, positions, signals, siwe_nonces, rate_limits, api_client_tokens, api_clients, auth_access_tokens, users restart identity cascade'
     )
-    await trx.rawQuery('alter table event_store enable trigger event_store_no_truncate')
+    for (const table of APPEND_ONLY) {
+      await trx.rawQuery(`alter table ${table} enable trigger ${table}_no_truncate`)
+    }
   })
 }

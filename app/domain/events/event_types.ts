@@ -20,6 +20,7 @@ export const EVENT_TYPES = [
   'intent.triggered',
   'intent.cancelled',
   'system.event_store_enabled',
+  'system.events_archived',
 ] as const
 
 export type EventType = (typeof EVENT_TYPES)[number]

@@ -106,8 +106,11 @@ export class EventRecorder {
           from input
         ),
         current as (
-          -- one backward probe of the unique index per aggregate, however long its history
-          select r.aggregate_type, r.aggregate_id, coalesce(last.version, 0) as version, last.hash
+          -- one backward probe of the unique index per aggregate, however long its history;
+          -- an aggregate whose events were all archived continues from its checkpoint
+          -- (probed only then: the one-time filter on last.version skips it otherwise)
+          select r.aggregate_type, r.aggregate_id,
+                 coalesce(last.version, cp.version, 0) as version, coalesce(last.hash, cp.hash) as hash
           from (select distinct aggregate_type, aggregate_id from input) r
           left join lateral (
             select e.version, e.hash from event_store e
@@ -115,6 +118,13 @@ export class EventRecorder {
             order by e.version desc
             limit 1
           ) last on true
+          left join lateral (
+            select c.version, c.hash from event_store_checkpoints c
+            where last.version is null
+              and c.aggregate_type = r.aggregate_type and c.aggregate_id = r.aggregate_id
+            order by c.version desc
+            limit 1
+          ) cp on true
         ),
         -- the hash chain: each event hashes over the previous version's hash (docs/adr/0004)
         chain as (

@@ -2,6 +2,14 @@ import db from '@adonisjs/lucid/services/db'
 import type { DateTime } from 'luxon'
 import { Position } from '#models'
 import type { StoredPreferences } from '#domain/users/preferences'
+import { DomainError } from '#domain/shared/errors'
+import {
+  applyEvent,
+  type AggregateState,
+  type FoldableEvent,
+  type PositionAggregate,
+  type UserAggregate,
+} from '#domain/events/aggregate_state'
 
 export interface RebuiltAlert {
   id: string
@@ -33,122 +41,93 @@ export interface RebuiltState {
   activeIntents: RebuiltIntent[]
 }
 
-interface EventRow {
-  aggregate_type: string
-  aggregate_id: string
-  event_type: string
-  payload: Record<string, any>
-}
-
-function setPath(target: Record<string, any>, path: string[], value: unknown) {
-  const [head, ...rest] = path
-  if (rest.length === 0) {
-    if (value === null || value === undefined) delete target[head]
-    else target[head] = value
-    return
-  }
-  if (typeof target[head] !== 'object' || target[head] === null) target[head] = {}
-  setPath(target[head], rest, value)
-  if (Object.keys(target[head]).length === 0) delete target[head]
+/**
+ * The oldest instant a state can be rebuilt for: events before it were
+ * archived (`node ace events:archive`) and live on only in their files.
+ */
+export async function retentionHorizon(): Promise<Date | null> {
+  const { rows } = await db.rawQuery('select max(before) as horizon from event_store_archives')
+  return rows[0].horizon ? new Date(rows[0].horizon) : null
 }
 
 /**
- * The user's state as of `at`, rebuilt only from their events (each aggregate
- * in version order): preferences and email from the leaf diffs of
- * `user.preferences_updated`, the Telegram link, the newest snapshot of each
- * position (snapshots are immutable rows the events name), the alerts not yet
- * acknowledged, the active intents.
+ * The user's state as of `at`, rebuilt only from their events: each
+ * aggregate folded in version order (app/domain/events/aggregate_state.ts),
+ * starting from its archive checkpoint when older events were archived.
  */
 export async function stateAt(
   userId: string,
   at: DateTime,
   options: { allAlerts?: boolean; allIntents?: boolean } = {}
 ): Promise<RebuiltState> {
-  const events: EventRow[] = await db
+  const horizon = await retentionHorizon()
+  if (horizon && at.toMillis() < horizon.getTime()) {
+    throw new DomainError(
+      'E_ARCHIVED',
+      `Events before ${horizon.toISOString()} are archived; the state can be rebuilt from then on`,
+      'at'
+    )
+  }
+  const aggregates = new Map<string, AggregateState | undefined>()
+  if (horizon) {
+    // At or after the horizon every archived event counts: start from the newest checkpoints.
+    const { rows } = await db.rawQuery(
+      `select distinct on (aggregate_type, aggregate_id) aggregate_type, aggregate_id, state
+       from event_store_checkpoints where user_id = ?
+       order by aggregate_type, aggregate_id, version desc`,
+      [userId]
+    )
+    for (const r of rows) aggregates.set(`${r.aggregate_type}:${r.aggregate_id}`, r.state)
+  }
+  const events: (FoldableEvent & { aggregate_type: string; aggregate_id: string })[] = await db
     .from('event_store')
     .select('aggregate_type', 'aggregate_id', 'event_type', 'payload')
     .where('user_id', userId)
     .where('occurred_at', '<=', at.toUTC().toISO()!)
     .orderBy([{ column: 'aggregate_type' }, { column: 'aggregate_id' }, { column: 'version' }])
-
-  const profile: { email: string | null; preferences: Record<string, any> } = {
-    email: null,
-    preferences: {},
-  }
-  let telegramLinked = false
-  const newest = new Map<string, { snapshotId: string; snapshotAt: string }>()
-  const alerts = new Map<string, RebuiltAlert>()
-  const intents = new Map<string, RebuiltIntent>()
-
   for (const e of events) {
-    const p = e.payload
-    switch (e.event_type) {
-      case 'user.preferences_updated':
-        for (const change of p.changes ?? []) {
-          const path = String(change.path).split('.')
-          if (path[0] === 'email') profile.email = change.after ?? null
-          else setPath(profile.preferences, path.slice(1), change.after)
-        }
+    const key = `${e.aggregate_type}:${e.aggregate_id}`
+    aggregates.set(key, applyEvent(aggregates.get(key), e))
+  }
+
+  let user: UserAggregate | undefined
+  const newest = new Map<string, PositionAggregate>()
+  const alerts: RebuiltAlert[] = []
+  const intents: RebuiltIntent[] = []
+  for (const [key, state] of aggregates) {
+    const id = key.slice(key.indexOf(':') + 1)
+    switch (state?.kind) {
+      case 'user':
+        if (id === userId) user = state
         break
-      case 'telegram.linked':
-        telegramLinked = true
-        break
-      case 'telegram.unlinked':
-        telegramLinked = false
-        break
-      case 'position.snapshot_recorded': {
-        const k = `${p.protocol}|${p.chainId}`
+      case 'position': {
+        const k = `${state.protocol}|${state.chainId}`
         const current = newest.get(k)
-        if (!current || new Date(p.snapshotAt) > new Date(current.snapshotAt)) {
-          newest.set(k, { snapshotId: p.snapshotId, snapshotAt: p.snapshotAt })
+        if (!current || new Date(state.snapshotAt) > new Date(current.snapshotAt)) {
+          newest.set(k, state)
         }
         break
       }
-      case 'alert.created':
-        alerts.set(e.aggregate_id, {
-          id: e.aggregate_id,
-          type: p.type ?? null,
-          severity: p.severity ?? null,
-          channel: p.channel ?? null,
-          status: p.status,
+      case 'alert':
+        alerts.push({
+          id,
+          type: state.type,
+          severity: state.severity,
+          channel: state.channel,
+          status: state.status,
         })
         break
-      case 'alert.sent':
-      case 'alert.failed':
-      case 'alert.acknowledged': {
-        const alert = alerts.get(e.aggregate_id)
-        if (alert) alert.status = e.event_type.slice('alert.'.length)
-        break
-      }
-      case 'intent.created':
-        intents.set(e.aggregate_id, {
-          id: e.aggregate_id,
-          name: p.name ?? null,
-          protocol: p.protocol,
-          chainId: p.chainId,
-          condition: p.condition,
-          action: p.action,
-          status: p.status,
+      case 'intent':
+        intents.push({
+          id,
+          name: state.name,
+          protocol: state.protocol,
+          chainId: state.chainId,
+          condition: state.condition,
+          action: state.action,
+          status: state.status,
         })
         break
-      case 'intent.updated': {
-        const intent = intents.get(e.aggregate_id) as Record<string, any> | undefined
-        if (!intent) break
-        for (const [field, change] of Object.entries(p.changes ?? {})) {
-          if (field in intent) intent[field] = (change as { to: unknown }).to
-        }
-        break
-      }
-      case 'intent.triggered': {
-        const intent = intents.get(e.aggregate_id)
-        if (intent && p.status) intent.status = p.status
-        break
-      }
-      case 'intent.cancelled': {
-        const intent = intents.get(e.aggregate_id)
-        if (intent) intent.status = 'cancelled'
-        break
-      }
     }
   }
 
@@ -160,14 +139,14 @@ export async function stateAt(
         .orderBy([{ column: 'protocol' }, { column: 'chain_id' }])
     : []
   return {
-    email: profile.email,
-    preferences: profile.preferences as StoredPreferences,
-    telegramLinked,
+    email: user?.email ?? null,
+    preferences: (user?.preferences ?? {}) as StoredPreferences,
+    telegramLinked: user?.telegramLinked ?? false,
     positions,
-    openAlerts: [...alerts.values()]
+    openAlerts: alerts
       .filter((a) => options.allAlerts || a.status !== 'acknowledged')
       .sort((a, b) => a.id.localeCompare(b.id)),
-    activeIntents: [...intents.values()]
+    activeIntents: intents
       .filter((i) => options.allIntents || i.status === 'active')
       .sort((a, b) => a.id.localeCompare(b.id)),
   }

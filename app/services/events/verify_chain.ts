@@ -1,11 +1,13 @@
 import db from '@adonisjs/lucid/services/db'
+import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 
 export interface BrokenLink {
   position: string
   aggregateType: string
   aggregateId: string
   version: number
-  problem: 'hash' | 'gap'
+  /** hash: content or predecessor changed; gap: an event is missing; checkpoint: an archive does not join the store */
+  problem: 'hash' | 'gap' | 'checkpoint'
 }
 
 export interface ChainReport {
@@ -17,63 +19,147 @@ export interface ChainReport {
   anchor: string | null
 }
 
+type Client = Pick<QueryClientContract, 'rawQuery'>
+
 /**
- * Walks every aggregate's chain (set-based: one pass with a window) and
- * reports the first event, in position order, whose stored hash does not
+ * The first event of `events`, in position order, whose stored hash does not
  * match its content and its predecessor's hash, or whose version does not
- * follow the previous one (a removed event).
+ * follow the previous one (a removed event). `base` rows (archive
+ * checkpoints: version, hash, position) stand in for archived predecessors;
+ * they are links to check against, not events to check. One set-based pass
+ * with a window over all aggregates.
  */
-export async function verifyChain(): Promise<ChainReport> {
-  const { rows: broken } = await db.rawQuery(`
-    with checked as (
-      select e.position, e.aggregate_type, e.aggregate_id, e.version, e.hash,
-             lag(e.version) over w as prev_version,
-             event_hash(lag(e.hash) over w, e.aggregate_type, e.aggregate_id, e.version,
-                        e.event_type, e.payload, e.metadata, e.occurred_at) as expected
-      from event_store e
-      window w as (partition by e.aggregate_type, e.aggregate_id order by e.version)
+async function firstBrokenLink(
+  client: Client,
+  events: string,
+  base: string,
+  bindings: unknown[] = []
+): Promise<BrokenLink | null> {
+  const { rows } = await client.rawQuery(
+    `
+    with chain as (
+      select position, aggregate_type, aggregate_id, version, hash,
+             event_type, payload, metadata, occurred_at, false as base
+      from ${events}
+      union all
+      select position, aggregate_type, aggregate_id, version, hash, null, null, null, null, true
+      from ${base}
+    ),
+    checked as (
+      select position, aggregate_type, aggregate_id, version, hash, base,
+             lag(version) over w as prev_version,
+             case when base then hash
+                  else event_hash(lag(hash) over w, aggregate_type, aggregate_id, version,
+                                  event_type, payload, metadata, occurred_at) end as expected
+      from chain
+      window w as (partition by aggregate_type, aggregate_id order by version)
     )
     select position::text, aggregate_type, aggregate_id, version,
            case when coalesce(prev_version, 0) <> version - 1 then 'gap' else 'hash' end as problem
     from checked
-    where hash <> expected or coalesce(prev_version, 0) <> version - 1
+    where not base and (hash <> expected or coalesce(prev_version, 0) <> version - 1)
     order by position
     limit 1
-  `)
-  const { rows: counts } = await db.rawQuery(`
+  `,
+    bindings as any[]
+  )
+  return rows[0]
+    ? {
+        position: rows[0].position,
+        aggregateType: rows[0].aggregate_type,
+        aggregateId: rows[0].aggregate_id,
+        version: rows[0].version,
+        problem: rows[0].problem,
+      }
+    : null
+}
+
+/** Walks every aggregate's chain in the store, from its archive checkpoint where it has one. */
+export async function verifyChain(client: Client = db): Promise<ChainReport> {
+  const broken = await firstBrokenLink(client, 'event_store', 'event_store_checkpoints')
+  const { rows: counts } = await client.rawQuery(`
     select count(*)::int as events, count(distinct (aggregate_type, aggregate_id))::int as aggregates,
            max(position)::text as last from event_store`)
   const last = counts[0].last as string | null
   return {
     events: counts[0].events,
     aggregates: counts[0].aggregates,
-    broken: broken[0]
-      ? {
-          position: broken[0].position,
-          aggregateType: broken[0].aggregate_type,
-          aggregateId: broken[0].aggregate_id,
-          version: broken[0].version,
-          problem: broken[0].problem,
-        }
-      : null,
-    anchor: last ? `${last}:${await anchorDigest(last)}` : null,
+    broken,
+    anchor: last ? `${last}:${await anchorDigest(last, client)}` : null,
   }
+}
+
+/**
+ * Checks the events of an archive file, loaded into `rows` (a relation with
+ * the store's columns): each chain from the checkpoint of an earlier archive
+ * (or from version 1), and this archive's checkpoints equal to the last
+ * archived event of each aggregate, so the chain runs on into the store.
+ */
+export async function verifyArchivedChain(
+  client: Client,
+  rows: string,
+  archiveId: string
+): Promise<BrokenLink | null> {
+  const broken = await firstBrokenLink(
+    client,
+    rows,
+    '(select * from event_store_checkpoints where archive_id <> ?) earlier',
+    [archiveId]
+  )
+  if (broken) return broken
+  const { rows: loose } = await client.rawQuery(
+    `with last as (
+       select distinct on (aggregate_type, aggregate_id) aggregate_type, aggregate_id, version, hash, position
+       from ${rows} order by aggregate_type, aggregate_id, version desc
+     )
+     select coalesce(l.position, c.position)::text as position,
+            coalesce(l.aggregate_type, c.aggregate_type) as aggregate_type,
+            coalesce(l.aggregate_id, c.aggregate_id) as aggregate_id,
+            coalesce(l.version, c.version) as version
+     from last l
+     full join (select * from event_store_checkpoints where archive_id = ?) c
+       on c.aggregate_type = l.aggregate_type and c.aggregate_id = l.aggregate_id
+     where c.version is distinct from l.version or c.hash is distinct from l.hash
+     order by 1 limit 1`,
+    [archiveId]
+  )
+  return loose[0]
+    ? {
+        position: loose[0].position,
+        aggregateType: loose[0].aggregate_type,
+        aggregateId: loose[0].aggregate_id,
+        version: loose[0].version,
+        problem: 'checkpoint',
+      }
+    : null
 }
 
 /**
  * SHA-256 over the newest (aggregate, version, hash) of every aggregate among
  * the events up to `position`. The chain alone cannot see the newest events of
  * an aggregate removed together with their hashes; a digest kept outside the
- * database can.
+ * database can. Archive checkpoints keep the heads of archived aggregates, so
+ * an anchor newer than every archived event still matches after archiving;
+ * an older one needs the archive files' events (`archived`, a relation).
  */
-export async function anchorDigest(position: string): Promise<string> {
-  const { rows } = await db.rawQuery(
+export async function anchorDigest(
+  position: string,
+  client: Client = db,
+  archived?: string
+): Promise<string> {
+  const { rows } = await client.rawQuery(
     `select encode(sha256(convert_to(coalesce(string_agg(
                aggregate_type || ':' || aggregate_id || ':' || version || ':' || hash, E'\\n'
                order by aggregate_type, aggregate_id), ''), 'UTF8')), 'hex') as digest
      from (
        select distinct on (aggregate_type, aggregate_id) aggregate_type, aggregate_id, version, hash
-       from event_store where position <= ?::bigint
+       from (
+         select aggregate_type, aggregate_id, version, hash, position from event_store
+         union all
+         select aggregate_type, aggregate_id, version, hash, position from event_store_checkpoints
+         ${archived ? `union all select aggregate_type, aggregate_id, version, hash, position from ${archived}` : ''}
+       ) links
+       where position <= ?::bigint
        order by aggregate_type, aggregate_id, version desc
      ) heads`,
     [position]

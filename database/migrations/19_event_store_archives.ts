@@ -1,0 +1,137 @@
+import { BaseSchema } from '@adonisjs/lucid/schema'
+
+/**
+ * Retention without breaking the chain (docs/adr/0006). `node ace events:archive`
+ * moves a prefix of each aggregate's chain into a compressed file and leaves,
+ * per aggregate, a checkpoint: the version, hash and position of the last
+ * archived event and the aggregate's state folded up to it. The first remaining
+ * event still verifies against the checkpoint's hash, a replay starts from its
+ * state, and the next append to a fully archived aggregate continues from it.
+ *
+ * Archives and checkpoints are append-only like the store. The store's guard
+ * now lets one thing through: deleting an event that a checkpoint covers.
+ */
+export default class extends BaseSchema {
+  async up() {
+    this.schema.raw(`
+      create table event_store_archives (
+        id uuid primary key,
+        before timestamptz not null,
+        file_name text not null,
+        file_sha256 text not null,
+        events integer not null check (events > 0),
+        aggregates integer not null check (aggregates > 0),
+        first_position bigint not null,
+        last_position bigint not null,
+        created_at timestamptz not null default now(),
+        constraint event_store_archives_sha256_unique unique (file_sha256)
+      )
+    `)
+    this.schema.raw(`
+      create table event_store_checkpoints (
+        aggregate_type text not null,
+        aggregate_id uuid not null,
+        version integer not null check (version > 0),
+        hash text not null,
+        position bigint not null,
+        occurred_at timestamptz not null,
+        user_id uuid,
+        state jsonb not null,
+        -- written before the archive row, which needs the finished file's digest
+        archive_id uuid not null references event_store_archives (id) deferrable initially deferred,
+        primary key (aggregate_type, aggregate_id, version)
+      )
+    `)
+    this.schema.raw(
+      'create index event_store_checkpoints_user_index on event_store_checkpoints (user_id) where user_id is not null'
+    )
+    this.schema.raw(
+      'create index event_store_checkpoints_archive_index on event_store_checkpoints (archive_id)'
+    )
+
+    this.schema.raw(`
+      create function append_only_reject_change() returns trigger language plpgsql as $$
+      begin
+        raise exception '% is append-only: % is not allowed', tg_table_name, tg_op
+          using errcode = 'restrict_violation';
+      end
+      $$
+    `)
+    for (const table of ['event_store_archives', 'event_store_checkpoints']) {
+      this.schema.raw(`
+        create trigger ${table}_no_update_delete before update or delete on ${table}
+        for each row execute function append_only_reject_change()
+      `)
+      this.schema.raw(`
+        create trigger ${table}_no_truncate before truncate on ${table}
+        for each statement execute function append_only_reject_change()
+      `)
+    }
+
+    // Same trigger name as before (tests and operators lift it by name).
+    this.schema.raw(`
+      create or replace function event_store_reject_change() returns trigger
+      language plpgsql as $$
+      begin
+        if tg_op = 'DELETE' and exists (
+          select 1 from event_store_checkpoints c
+          where c.aggregate_type = old.aggregate_type and c.aggregate_id = old.aggregate_id
+            and c.version >= old.version
+        ) then
+          return old;
+        end if;
+        raise exception 'event_store is append-only: % is not allowed', tg_op
+          using errcode = 'restrict_violation',
+                hint = 'only events covered by an archive checkpoint (node ace events:archive) can be removed';
+      end
+      $$
+    `)
+    // A writer that leaves the hash to the trigger on a fully archived aggregate
+    // continues the chain from the checkpoint.
+    this.schema.raw(`
+      create or replace function event_store_fill_hash() returns trigger language plpgsql as $$
+      begin
+        new.hash := event_hash(
+          coalesce(
+            (select e.hash from event_store e
+              where e.aggregate_type = new.aggregate_type and e.aggregate_id = new.aggregate_id
+                and e.version = new.version - 1),
+            (select c.hash from event_store_checkpoints c
+              where c.aggregate_type = new.aggregate_type and c.aggregate_id = new.aggregate_id
+                and c.version = new.version - 1)),
+          new.aggregate_type, new.aggregate_id, new.version, new.event_type,
+          new.payload, new.metadata, new.occurred_at);
+        return new;
+      end
+      $$
+    `)
+  }
+
+  async down() {
+    this.schema.raw(`
+      create or replace function event_store_fill_hash() returns trigger language plpgsql as $$
+      begin
+        new.hash := event_hash(
+          (select e.hash from event_store e
+            where e.aggregate_type = new.aggregate_type and e.aggregate_id = new.aggregate_id
+              and e.version = new.version - 1),
+          new.aggregate_type, new.aggregate_id, new.version, new.event_type,
+          new.payload, new.metadata, new.occurred_at);
+        return new;
+      end
+      $$
+    `)
+    this.schema.raw(`
+      create or replace function event_store_reject_change() returns trigger
+      language plpgsql as $$
+      begin
+        raise exception 'event_store is append-only: % is not allowed', tg_op
+          using errcode = 'restrict_violation';
+      end
+      $$
+    `)
+    this.schema.raw('drop table if exists event_store_checkpoints')
+    this.schema.raw('drop table if exists event_store_archives')
+    this.schema.raw('drop function if exists append_only_reject_change()')
+  }
+}
