@@ -35,25 +35,24 @@ export async function fanOutSignal(
   const { rows } = await trx.rawQuery(
     `
     with targets as (
+      -- from the asset's side, both through GIN indexes: the heads that hold it and the
+      -- users who watch it; only those users' preferences are read
       select u.id as user_id, u.preferences
       from users u
-      where coalesce(u.preferences->'activeSignals', :defaults::jsonb) @> jsonb_build_array(:type::text)
-        and (
+      where u.id in (
           -- a snoozed position does not make its owner a target (watchAssets still do)
-          u.id in (
-            select h.user_id from position_heads h
-            where h.symbols @> array[upper(:asset::text)]
-              and not exists (
-                select 1 from position_snoozes s
-                where s.user_id = h.user_id and s.protocol = h.protocol and s.chain_id = h.chain_id
-                  and s.until > now()
-              )
-          )
-          or exists (
-            select 1 from jsonb_array_elements_text(coalesce(u.preferences->'watchAssets', '[]'::jsonb)) w
-            where upper(w) = upper(:asset::text)
-          )
+          select h.user_id from position_heads h
+          where h.symbols @> array[upper(:asset::text)]
+            and not exists (
+              select 1 from position_snoozes s
+              where s.user_id = h.user_id and s.protocol = h.protocol and s.chain_id = h.chain_id
+                and s.until > now()
+            )
+          union all
+          select w.id from users w
+          where watch_assets_upper(w.preferences) @> array[upper(:asset::text)]
         )
+        and coalesce(u.preferences->'activeSignals', :defaults::jsonb) @> jsonb_build_array(:type::text)
     ),
     channels as (
       select distinct t.user_id, c.channel
