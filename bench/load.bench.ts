@@ -15,7 +15,7 @@ import { startApi, startWorker } from './lib/servers.js'
  *   enforces Telegram's limits.
  * Target (issue 10): zero errors anywhere, p99 of reads < 50 ms.
  * Knobs to isolate a cause: LOAD_WORKER=off, LOAD_SIGNAL_EVERY_MS=0, LOAD_INGEST_RATE,
- * LOAD_TOKEN_CACHE_MS, LOAD_DURATION.
+ * LOAD_TOKEN_CACHE_MS, LOAD_DURATION; LOAD_PROFILE_DIR=dir writes the API's CPU profile there.
  */
 const DURATION = Number(process.env.LOAD_DURATION ?? 60)
 const READ_RATE = Number(process.env.LOAD_READ_RATE ?? 400)
@@ -71,6 +71,10 @@ export default {
       ...env,
       ...(process.env.LOAD_TOKEN_CACHE_MS
         ? { ACCESS_TOKEN_CACHE_MS: process.env.LOAD_TOKEN_CACHE_MS }
+        : {}),
+      // a CPU profile of the API process (open the .cpuprofile in Chrome DevTools)
+      ...(process.env.LOAD_PROFILE_DIR
+        ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.LOAD_PROFILE_DIR}` }
         : {}),
     })
     // LOAD_WORKER=off isolates the API: no deliveries, no scheduled jobs.
@@ -131,41 +135,50 @@ export default {
     let w = 0
     // In the past (a snapshot from the future is refused), one second apart: each is new.
     const base = Date.now() - 2 * 3600_000
-    const ingest = autocannon({
-      url: api.url,
-      connections: 4,
-      overallRate: INGEST_RATE,
-      duration: DURATION,
-      requests: [
-        {
-          method: 'POST',
-          setupRequest: (request) => {
-            const i = w++
-            const wallet = writers[i % writers.length].wallet_address
-            return {
-              ...request,
-              method: 'POST',
-              path: '/api/v1/positions',
-              headers: {
-                ...request.headers,
-                'authorization': `Bearer ${service}`,
-                'content-type': 'application/json',
+    // autocannon reads a rate of 0 as "unlimited": 0 means no ingest here.
+    const ingest =
+      INGEST_RATE <= 0
+        ? Promise.resolve(null)
+        : autocannon({
+            url: api.url,
+            connections: 4,
+            overallRate: INGEST_RATE,
+            duration: DURATION,
+            requests: [
+              {
+                method: 'POST',
+                setupRequest: (request) => {
+                  const i = w++
+                  const wallet = writers[i % writers.length].wallet_address
+                  return {
+                    ...request,
+                    method: 'POST',
+                    path: '/api/v1/positions',
+                    headers: {
+                      ...request.headers,
+                      'authorization': `Bearer ${service}`,
+                      'content-type': 'application/json',
+                    },
+                    body: JSON.stringify({
+                      walletAddress: wallet,
+                      protocol: 'aave_v3',
+                      chainId: 1,
+                      collateral: [
+                        {
+                          symbol: 'WETH',
+                          amount: '10',
+                          valueUsd: '30000',
+                          liquidationThreshold: '0.83',
+                        },
+                      ],
+                      debt: [{ symbol: 'USDC', amount: '9000', valueUsd: '9000' }],
+                      snapshotAt: new Date(base + i * 1000).toISOString(),
+                    }),
+                  }
+                },
               },
-              body: JSON.stringify({
-                walletAddress: wallet,
-                protocol: 'aave_v3',
-                chainId: 1,
-                collateral: [
-                  { symbol: 'WETH', amount: '10', valueUsd: '30000', liquidationThreshold: '0.83' },
-                ],
-                debt: [{ symbol: 'USDC', amount: '9000', valueUsd: '9000' }],
-                snapshotAt: new Date(base + i * 1000).toISOString(),
-              }),
-            }
-          },
-        },
-      ],
-    })
+            ],
+          })
 
     const signals: number[] = []
     let s = 0
@@ -207,7 +220,9 @@ export default {
     await telegram.stop()
 
     const readSummary = summary(readResult)
-    const ingestSummary = summary(ingestResult)
+    const ingestSummary = ingestResult
+      ? summary(ingestResult)
+      : { requests: 0, rps: 0, p50: 0, p99: 0, errors: 0 }
     const signalErrors = signals.filter((status) => status !== 201).length
     const deliveryProblems =
       (statuses.pending ?? 0) + (statuses.failed ?? 0) + telegram.limitViolations

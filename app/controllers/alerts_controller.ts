@@ -11,7 +11,7 @@ import hub, {
   type StreamMessage,
 } from '#services/alerts/alert_stream'
 import { encodeCursor } from '#services/shared/cursor'
-import { alertToJson } from '#transformers/signal_transformer'
+import { alertRowToJson, alertToJson } from '#transformers/signal_transformer'
 
 const frame = (id: string, event: string, data: unknown) =>
   `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`
@@ -27,7 +27,7 @@ export default class AlertsController {
   async index({ auth, request }: HttpContext) {
     const query = await request.validateUsing(listAlertsValidator, { data: request.qs() })
     const page = await listAlerts(auth.use('api').getUserOrFail().id, query)
-    return { data: page.data.map(alertToJson), meta: { nextCursor: page.nextCursor } }
+    return { data: page.data.map(alertRowToJson), meta: { nextCursor: page.nextCursor } }
   }
 
   async acknowledge({ auth, params }: HttpContext) {

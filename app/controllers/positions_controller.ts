@@ -54,7 +54,7 @@ export default class PositionsController {
   async history({ auth, request }: HttpContext) {
     const query = await request.validateUsing(positionHistoryValidator, { data: request.qs() })
     const page = await positionHistory(auth.use('api').getUserOrFail().id, query)
-    return { data: page.data.map(positionToJson), meta: { nextCursor: page.nextCursor } }
+    return { data: page.data.map(positionRowToJson), meta: { nextCursor: page.nextCursor } }
   }
 
   async show({ auth, params }: HttpContext) {

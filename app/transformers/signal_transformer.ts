@@ -1,3 +1,4 @@
+import type { AlertRow } from '#infrastructure/database/queries/alert_rows'
 import type { Alert, Signal } from '#models'
 
 export function signalToJson(signal: Signal) {
@@ -29,5 +30,24 @@ export function alertToJson(alert: Alert) {
     sentAt: alert.sentAt?.toUTC().toISO() ?? null,
     acknowledgedAt: alert.acknowledgedAt?.toUTC().toISO() ?? null,
     createdAt: alert.createdAt.toUTC().toISO(),
+  }
+}
+
+/** The same JSON as alertToJson, from a plain row. */
+export function alertRowToJson(row: AlertRow) {
+  return {
+    id: row.id,
+    signalId: row.signal_id,
+    type: row.type,
+    severity: row.severity,
+    channel: row.channel,
+    message: row.message,
+    metadata: row.metadata,
+    status: row.status,
+    attempts: row.attempts,
+    lastError: row.last_error,
+    sentAt: row.sent_at?.toISOString() ?? null,
+    acknowledgedAt: row.acknowledged_at?.toISOString() ?? null,
+    createdAt: row.created_at.toISOString(),
   }
 }

@@ -5,6 +5,7 @@ import { NotFoundError } from '#domain/shared/errors'
 import eventRecorder from '#services/events/event_recorder'
 import { newestIdFirstPage } from '#services/shared/cursor'
 import type { Page } from '#services/shared/cursor'
+import { ALERT_ROW_COLUMNS, type AlertRow } from '#infrastructure/database/queries/alert_rows'
 
 export interface AlertQuery {
   status?: string
@@ -19,8 +20,9 @@ export interface AlertQuery {
  * UUIDv7 (time-ordered), while created_at carries microseconds a cursor would
  * truncate, and a fan-out gives thousands of alerts the same created_at.
  */
-export async function listAlerts(userId: string, q: AlertQuery): Promise<Page<Alert>> {
-  const query = Alert.query().where('user_id', userId)
+export async function listAlerts(userId: string, q: AlertQuery): Promise<Page<AlertRow>> {
+  // Plain rows, as the dashboard polls this: model hydration cost more than the query.
+  const query = db.from('alerts').select(ALERT_ROW_COLUMNS).where('user_id', userId)
   if (q.status) query.where('status', q.status)
   if (q.channel) query.where('channel', q.channel)
   if (q.severity) query.where('severity', q.severity)

@@ -37,7 +37,7 @@ const key = (userId: string, protocol: string, chainId: number) =>
 /**
  * Runs the health-factor rule over newly stored snapshots, inside the ingest
  * transaction (which holds the users' row locks, so no one else moves their
- * states meanwhile): one read (states and preferences of the users concerned), one
+ * states meanwhile): one read (states, preferences and snoozes of the users concerned), one
  * upsert of the states, one insert of the alerts — however many snapshots.
  * Snapshots older than the last one evaluated for their position (a backfill)
  * do not alert.
@@ -48,22 +48,24 @@ export async function evaluateHealthFactorAlerts(
 ) {
   if (snapshots.length === 0) return 0
   const userIds = [...new Set(snapshots.map((s) => s.userId))]
+  // One round trip: states, preferences and live snoozes (repeated on each state row of a user).
   const { rows } = await trx.rawQuery(
-    `select u.id as user_id, u.preferences, s.protocol, s.chain_id, s.armed, s.band, s.last_alert_at, s.last_snapshot_at
+    `select u.id as user_id, u.preferences, s.protocol, s.chain_id, s.armed, s.band, s.last_alert_at, s.last_snapshot_at,
+            (select coalesce(jsonb_agg(jsonb_build_object('protocol', z.protocol, 'chainId', z.chain_id, 'until', z.until)), '[]')
+             from position_snoozes z where z.user_id = u.id and z.until > now()) as snoozes
      from users u left join health_factor_alert_state s on s.user_id = u.id
      where u.id = any(?::uuid[])`,
     [userIds]
   )
-  const { rows: snoozeRows } = await trx.rawQuery(
-    `select user_id, protocol, chain_id, until from position_snoozes where user_id = any(?::uuid[]) and until > now()`,
-    [userIds]
-  )
-  const snoozedUntil = new Map<string, number>(
-    snoozeRows.map((r: { user_id: string; protocol: string; chain_id: number; until: Date }) => [
-      key(r.user_id, r.protocol, r.chain_id),
-      new Date(r.until).getTime(),
-    ])
-  )
+  const snoozedUntil = new Map<string, number>()
+  for (const r of rows as {
+    user_id: string
+    snoozes: { protocol: string; chainId: number; until: string }[]
+  }[]) {
+    for (const z of r.snoozes) {
+      snoozedUntil.set(key(r.user_id, z.protocol, z.chainId), new Date(z.until).getTime())
+    }
+  }
   const now = DateTime.utc()
   const preferences = new Map<string, StoredPreferences>()
   const states = new Map<string, RuleState & { lastSnapshotAt: number }>()
