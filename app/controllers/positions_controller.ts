@@ -22,11 +22,12 @@ export default class PositionsController {
   /** One snapshot: 201 when stored, 200 when this exact snapshot was already recorded. */
   async store(ctx: HttpContext) {
     const payload = await ctx.request.validateUsing(createSnapshotValidator)
-    const [recorded] = await recordSnapshots(ingestorOf(ctx), [payload])
-    const position = await findPosition(recorded.userId, recorded.id)
-    return ctx.response
-      .status(recorded.created ? 201 : 200)
-      .send({ data: positionToJson(position), meta: { alreadyRecorded: !recorded.created } })
+    // The stored row comes back from the insert: no read after the commit.
+    const [recorded] = await recordSnapshots(ingestorOf(ctx), [payload], { returnRows: true })
+    return ctx.response.status(recorded.created ? 201 : 200).send({
+      data: positionRowToJson(recorded.row!),
+      meta: { alreadyRecorded: !recorded.created },
+    })
   }
 
   /** Up to 1,000 snapshots, all or nothing. */

@@ -12,6 +12,7 @@ import {
   insertSnapshots,
   type SnapshotRow,
 } from '#infrastructure/database/queries/snapshots'
+import type { PositionRow } from '#infrastructure/database/queries/latest_positions'
 
 export interface SnapshotInput {
   walletAddress?: string
@@ -35,6 +36,8 @@ export interface RecordedSnapshot {
   snapshotAt: string
   /** false when the same snapshot had been recorded before (a retry). */
   created: boolean
+  /** The stored row, with `returnRows`. */
+  row?: PositionRow
 }
 
 /**
@@ -60,7 +63,8 @@ export function positionStreamId(userId: string, protocol: string, chainId: numb
  */
 export async function recordSnapshots(
   ingestor: Ingestor,
-  inputs: SnapshotInput[]
+  inputs: SnapshotInput[],
+  options: { returnRows?: boolean } = {}
 ): Promise<RecordedSnapshot[]> {
   const now = Date.now()
   inputs.forEach((input, index) => {
@@ -98,7 +102,7 @@ export async function recordSnapshots(
   // answered as already recorded).
   for (let attempt = 1; ; attempt++) {
     try {
-      return await ingest(ingestor, inputs)
+      return await ingest(ingestor, inputs, options)
     } catch (error) {
       // a deadlock cannot happen given the lock order below; retrying is the safety net
       const deadlock = (error as { code?: string }).code === '40P01'
@@ -108,7 +112,11 @@ export async function recordSnapshots(
   }
 }
 
-function ingest(ingestor: Ingestor, inputs: SnapshotInput[]): Promise<RecordedSnapshot[]> {
+function ingest(
+  ingestor: Ingestor,
+  inputs: SnapshotInput[],
+  options: { returnRows?: boolean }
+): Promise<RecordedSnapshot[]> {
   return db.transaction(async (trx) => {
     const events: NewEvent[] = []
     let owners: Map<string, string>
@@ -166,7 +174,7 @@ function ingest(ingestor: Ingestor, inputs: SnapshotInput[]): Promise<RecordedSn
       }
     })
 
-    const stored = await insertSnapshots(trx, rows)
+    const stored = await insertSnapshots(trx, rows, options)
     for (const key of stored) {
       if (!key.created) continue
       const row = rows[key.ord]
@@ -201,6 +209,7 @@ function ingest(ingestor: Ingestor, inputs: SnapshotInput[]): Promise<RecordedSn
         chainId: row.chainId,
         snapshotAt: row.snapshotAt,
         created: key.created,
+        ...(key.row ? { row: key.row } : {}),
       }
     })
   })

@@ -1,5 +1,6 @@
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { Asset } from '#domain/positions/types'
+import type { PositionRow } from '#infrastructure/database/queries/latest_positions'
 
 export interface SnapshotRow {
   userId: string
@@ -18,6 +19,8 @@ export interface StoredSnapshotKey {
   ord: number
   id: string
   created: boolean
+  /** The stored row, when asked for (a single ingest answers with it: no read after commit). */
+  row?: PositionRow
 }
 
 /**
@@ -28,7 +31,8 @@ export interface StoredSnapshotKey {
  */
 export async function insertSnapshots(
   trx: TransactionClientContract,
-  rows: SnapshotRow[]
+  rows: SnapshotRow[],
+  { returnRows = false }: { returnRows?: boolean } = {}
 ): Promise<StoredSnapshotKey[]> {
   const payload = JSON.stringify(
     rows.map((r, ord) => ({
@@ -56,27 +60,30 @@ export async function insertSnapshots(
       select user_id, wallet_address, protocol, chain_id, health_factor, collateral, debt, metadata, snapshot_at
       from input order by ord
       on conflict (user_id, protocol, chain_id, snapshot_at) do nothing
-      returning id, user_id, protocol, chain_id, snapshot_at
+      returning ${returnRows ? '*' : 'id, user_id, protocol, chain_id, snapshot_at'}
     )
-    select i.ord, n.id
+    select i.ord, ${returnRows ? 'n.*' : 'n.id'}
     from input i
     join inserted n
       on n.user_id = i.user_id and n.protocol = i.protocol and n.chain_id = i.chain_id and n.snapshot_at = i.snapshot_at
     `,
     [payload]
   )
-  let result: { ord: number; id: string; created: boolean }[] = inserted.map(
-    (r: { ord: number; id: string }) => ({
-      ...r,
-      created: true,
-    })
+  const keyOf = ({ ord, ...row }: { ord: number } & PositionRow, created: boolean) => ({
+    ord,
+    id: row.id,
+    created,
+    ...(returnRows ? { row } : {}),
+  })
+  let result: StoredSnapshotKey[] = inserted.map((r: { ord: number } & PositionRow) =>
+    keyOf(r, true)
   )
   // Only a retry (or a repeat inside the batch) needs the ids of rows that were there before.
   if (inserted.length < rows.length) {
     const done = new Set(inserted.map((i: { ord: number }) => i.ord))
     const missing = rows.map((r, ord) => ({ r, ord })).filter(({ ord }) => !done.has(ord))
     const { rows: existing } = await trx.rawQuery(
-      `select x.ord, p.id from jsonb_to_recordset(?::jsonb) as x(ord int, user_id uuid, protocol text, chain_id int, snapshot_at timestamptz)
+      `select x.ord, ${returnRows ? 'p.*' : 'p.id'} from jsonb_to_recordset(?::jsonb) as x(ord int, user_id uuid, protocol text, chain_id int, snapshot_at timestamptz)
        join positions p on p.user_id = x.user_id and p.protocol = x.protocol and p.chain_id = x.chain_id and p.snapshot_at = x.snapshot_at`,
       [
         JSON.stringify(
@@ -90,19 +97,16 @@ export async function insertSnapshots(
         ),
       ]
     )
-    result = [
-      ...result,
-      ...existing.map((r: { ord: number; id: string }) => ({ ...r, created: false })),
-    ]
+    result = [...result, ...existing.map((r: { ord: number } & PositionRow) => keyOf(r, false))]
   }
   result.sort((a, b) => a.ord - b.ord)
   // The same snapshot twice in one batch: the first occurrence is "created",
   // later ones are duplicates of it.
   const seen = new Set<string>()
-  return result.map((r: { ord: number; id: string; created: boolean }) => {
+  return result.map((r) => {
     const created = r.created && !seen.has(r.id)
     seen.add(r.id)
-    return { ord: r.ord, id: r.id, created }
+    return { ...r, created }
   })
 }
 
