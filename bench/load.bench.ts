@@ -15,21 +15,68 @@ import { startApi, startWorker } from './lib/servers.js'
  *   enforces Telegram's limits.
  * Target (issue 10): zero errors anywhere, p99 of reads < 50 ms.
  * Knobs to isolate a cause: LOAD_WORKER=off, LOAD_SIGNAL_EVERY_MS=0, LOAD_INGEST_RATE,
- * LOAD_TOKEN_CACHE_MS, LOAD_DURATION; LOAD_PROFILE_DIR=dir writes the API's CPU profile there.
+ * LOAD_TOKEN_CACHE_MS, LOAD_DURATION; LOAD_PROFILE_DIR=dir writes the API's CPU profile there;
+ * LOAD_PHASES (40) spreads the requests through each second (see spread()).
  */
 const DURATION = Number(process.env.LOAD_DURATION ?? 60)
 const READ_RATE = Number(process.env.LOAD_READ_RATE ?? 400)
 const INGEST_RATE = Number(process.env.LOAD_INGEST_RATE ?? 40)
 const SIGNAL_EVERY_MS = Number(process.env.LOAD_SIGNAL_EVERY_MS ?? 5_000)
+const PHASES = Number(process.env.LOAD_PHASES ?? 40)
 const WATCHERS = 50
 
-function summary(result: autocannon.Result) {
+/**
+ * autocannon paces a connection by letting it send its per-second quota back
+ * to back at the start of every second, and all connections start together:
+ * at a "rate" of 400/s it really sends bursts of 20 concurrent requests at each
+ * second boundary, ingest's bursts aligned with them, then idles. Dashboards do
+ * not synchronise on the second. With PHASES > 1 the load is spread instead:
+ * PHASES one-connection instances, each at rate/PHASES, started 1000/PHASES ms
+ * apart, so requests arrive evenly through the second. LOAD_PHASES=1 gives the
+ * old synchronised shape. Latencies are collected from every instance's
+ * responses (autocannon's own per-response timing).
+ */
+async function spread(
+  options: autocannon.Options & { connections: number; overallRate: number },
+  phases: number
+) {
+  const latencies: number[] = []
+  let errors = 0
+  const started = performance.now()
+  const one = (opts: autocannon.Options) =>
+    new Promise<void>((resolve, reject) => {
+      const instance = autocannon(opts, (error, result) => {
+        if (error) return reject(error)
+        errors += result.errors + result.timeouts + result.non2xx
+        resolve()
+      })
+      instance.on('response', (_client, _statusCode, _bytes, responseTime) => {
+        latencies.push(responseTime)
+      })
+    })
+  if (phases <= 1) {
+    await one(options)
+  } else {
+    const rate = Math.max(1, Math.round(options.overallRate / phases))
+    await Promise.all(
+      Array.from({ length: phases }, async (_, i) => {
+        await new Promise((resolve) => setTimeout(resolve, (i * 1000) / phases))
+        await one({ ...options, connections: 1, overallRate: rate })
+      })
+    )
+  }
+  const seconds = (performance.now() - started) / 1000
+  latencies.sort((a, b) => a - b)
+  const at = (q: number) =>
+    latencies.length
+      ? Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))])
+      : 0
   return {
-    requests: result.requests.total,
-    rps: Math.round(result.requests.average),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.timeouts + result.non2xx,
+    requests: latencies.length,
+    rps: Math.round(latencies.length / seconds),
+    p50: at(0.5),
+    p99: at(0.99),
+    errors,
   }
 }
 
@@ -113,24 +160,30 @@ export default {
       '/api/v1/alerts?limit=20',
       '/api/v1/positions/history?limit=20',
     ]
-    const reads = autocannon({
-      url: api.url,
-      connections: 20,
-      overallRate: READ_RATE,
-      duration: DURATION,
-      requests: [
-        {
-          setupRequest: (request) => {
-            const i = r++
-            return {
-              ...request,
-              path: readPaths[i % readPaths.length],
-              headers: { ...request.headers, authorization: `Bearer ${tokens[i % tokens.length]}` },
-            }
+    const reads = spread(
+      {
+        url: api.url,
+        connections: 20,
+        overallRate: READ_RATE,
+        duration: DURATION,
+        requests: [
+          {
+            setupRequest: (request) => {
+              const i = r++
+              return {
+                ...request,
+                path: readPaths[i % readPaths.length],
+                headers: {
+                  ...request.headers,
+                  authorization: `Bearer ${tokens[i % tokens.length]}`,
+                },
+              }
+            },
           },
-        },
-      ],
-    })
+        ],
+      },
+      PHASES
+    )
 
     let w = 0
     // In the past (a snapshot from the future is refused), one second apart: each is new.
@@ -139,46 +192,49 @@ export default {
     const ingest =
       INGEST_RATE <= 0
         ? Promise.resolve(null)
-        : autocannon({
-            url: api.url,
-            connections: 4,
-            overallRate: INGEST_RATE,
-            duration: DURATION,
-            requests: [
-              {
-                method: 'POST',
-                setupRequest: (request) => {
-                  const i = w++
-                  const wallet = writers[i % writers.length].wallet_address
-                  return {
-                    ...request,
-                    method: 'POST',
-                    path: '/api/v1/positions',
-                    headers: {
-                      ...request.headers,
-                      'authorization': `Bearer ${service}`,
-                      'content-type': 'application/json',
-                    },
-                    body: JSON.stringify({
-                      walletAddress: wallet,
-                      protocol: 'aave_v3',
-                      chainId: 1,
-                      collateral: [
-                        {
-                          symbol: 'WETH',
-                          amount: '10',
-                          valueUsd: '30000',
-                          liquidationThreshold: '0.83',
-                        },
-                      ],
-                      debt: [{ symbol: 'USDC', amount: '9000', valueUsd: '9000' }],
-                      snapshotAt: new Date(base + i * 1000).toISOString(),
-                    }),
-                  }
+        : spread(
+            {
+              url: api.url,
+              connections: 4,
+              overallRate: INGEST_RATE,
+              duration: DURATION,
+              requests: [
+                {
+                  method: 'POST',
+                  setupRequest: (request) => {
+                    const i = w++
+                    const wallet = writers[i % writers.length].wallet_address
+                    return {
+                      ...request,
+                      method: 'POST',
+                      path: '/api/v1/positions',
+                      headers: {
+                        ...request.headers,
+                        'authorization': `Bearer ${service}`,
+                        'content-type': 'application/json',
+                      },
+                      body: JSON.stringify({
+                        walletAddress: wallet,
+                        protocol: 'aave_v3',
+                        chainId: 1,
+                        collateral: [
+                          {
+                            symbol: 'WETH',
+                            amount: '10',
+                            valueUsd: '30000',
+                            liquidationThreshold: '0.83',
+                          },
+                        ],
+                        debt: [{ symbol: 'USDC', amount: '9000', valueUsd: '9000' }],
+                        snapshotAt: new Date(base + i * 1000).toISOString(),
+                      }),
+                    }
+                  },
                 },
-              },
-            ],
-          })
+              ],
+            },
+            Math.min(PHASES, INGEST_RATE)
+          )
 
     const signals: number[] = []
     let s = 0
@@ -219,10 +275,8 @@ export default {
     await api.stop()
     await telegram.stop()
 
-    const readSummary = summary(readResult)
-    const ingestSummary = ingestResult
-      ? summary(ingestResult)
-      : { requests: 0, rps: 0, p50: 0, p99: 0, errors: 0 }
+    const readSummary = readResult
+    const ingestSummary = ingestResult ?? { requests: 0, rps: 0, p50: 0, p99: 0, errors: 0 }
     const signalErrors = signals.filter((status) => status !== 201).length
     const deliveryProblems =
       (statuses.pending ?? 0) + (statuses.failed ?? 0) + telegram.limitViolations
