@@ -6,28 +6,18 @@ import { DomainError } from '#domain/shared/errors'
 import {
   applyEvent,
   type AggregateState,
+  type AlertAggregate,
+  type IntentAggregate,
   type FoldableEvent,
   type PositionAggregate,
   type UserAggregate,
 } from '#domain/events/aggregate_state'
 
-export interface RebuiltAlert {
-  id: string
-  type: string | null
-  severity: string | null
-  channel: string | null
-  status: string
-}
+/** An alert as its events left it: the fold's state with its id. */
+export type RebuiltAlert = { id: string } & Omit<AlertAggregate, 'kind'>
 
-export interface RebuiltIntent {
-  id: string
-  name: string | null
-  protocol: string
-  chainId: number
-  condition: unknown
-  action: unknown
-  status: string
-}
+/** An intent as its events left it. */
+export type RebuiltIntent = { id: string } & Omit<IntentAggregate, 'kind'>
 
 export interface RebuiltState {
   email: string | null

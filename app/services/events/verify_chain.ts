@@ -21,6 +21,14 @@ export interface ChainReport {
 
 type Client = Pick<QueryClientContract, 'rawQuery'>
 
+const toBrokenLink = (row: any, problem: BrokenLink['problem'] = row.problem): BrokenLink => ({
+  position: row.position,
+  aggregateType: row.aggregate_type,
+  aggregateId: row.aggregate_id,
+  version: row.version,
+  problem,
+})
+
 /**
  * The first event of `events`, in position order, whose stored hash does not
  * match its content and its predecessor's hash, or whose version does not
@@ -63,15 +71,7 @@ async function firstBrokenLink(
   `,
     bindings as any[]
   )
-  return rows[0]
-    ? {
-        position: rows[0].position,
-        aggregateType: rows[0].aggregate_type,
-        aggregateId: rows[0].aggregate_id,
-        version: rows[0].version,
-        problem: rows[0].problem,
-      }
-    : null
+  return rows[0] ? toBrokenLink(rows[0]) : null
 }
 
 /** Walks every aggregate's chain in the store, from its archive checkpoint where it has one. */
@@ -123,15 +123,7 @@ export async function verifyArchivedChain(
      order by 1 limit 1`,
     [archiveId]
   )
-  return loose[0]
-    ? {
-        position: loose[0].position,
-        aggregateType: loose[0].aggregate_type,
-        aggregateId: loose[0].aggregate_id,
-        version: loose[0].version,
-        problem: 'checkpoint',
-      }
-    : null
+  return loose[0] ? toBrokenLink(loose[0], 'checkpoint') : null
 }
 
 /**
