@@ -118,7 +118,7 @@ function ingest(
   options: { returnRows?: boolean }
 ): Promise<RecordedSnapshot[]> {
   return db.transaction(async (trx) => {
-    const events: NewEvent[] = []
+    const registrations: NewEvent[] = []
     let owners: Map<string, string>
     if (ingestor.kind === 'user') {
       owners = new Map([[ingestor.walletAddress, ingestor.userId]])
@@ -129,7 +129,7 @@ function ingest(
       )
       owners = ids
       for (const wallet of created) {
-        events.push({
+        registrations.push({
           aggregateType: 'user',
           aggregateId: ids.get(wallet)!,
           eventType: 'user.registered',
@@ -175,28 +175,24 @@ function ingest(
     })
 
     const stored = await insertSnapshots(trx, rows, options)
-    for (const key of stored) {
-      if (!key.created) continue
-      const row = rows[key.ord]
-      events.push({
-        aggregateType: 'position',
-        aggregateId: positionStreamId(row.userId, row.protocol, row.chainId),
-        eventType: 'position.snapshot_recorded',
-        payload: {
-          snapshotId: key.id,
-          userId: row.userId,
-          walletAddress: row.walletAddress,
-          protocol: row.protocol,
-          chainId: row.chainId,
-          healthFactor: row.healthFactor,
-          snapshotAt: row.snapshotAt,
-        },
-      })
-    }
-    await eventRecorder.appendMany(trx, events)
     const created = stored
       .filter((key) => key.created)
       .map((key) => ({ id: key.id, ...rows[key.ord] }))
+    await eventRecorder.appendMany(trx, registrations)
+    await eventRecorder.appendUniform(trx, {
+      aggregateType: 'position',
+      eventType: 'position.snapshot_recorded',
+      aggregateIds: created.map((row) => positionStreamId(row.userId, row.protocol, row.chainId)),
+      payload: {
+        snapshotId: created.map((row) => row.id),
+        userId: created.map((row) => row.userId),
+        walletAddress: created.map((row) => row.walletAddress),
+        protocol: created.map((row) => row.protocol),
+        chainId: created.map((row) => row.chainId),
+        healthFactor: created.map((row) => row.healthFactor),
+        snapshotAt: created.map((row) => row.snapshotAt),
+      },
+    })
     if (ingestHooks.healthFactorAlerts) await evaluateHealthFactorAlerts(trx, created)
     await evaluateIntents(trx, created)
 

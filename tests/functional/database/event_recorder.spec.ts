@@ -6,6 +6,7 @@ import eventRecorder from '#services/events/event_recorder'
 import { DomainError } from '#domain/shared/errors'
 import { requestContext } from '#infrastructure/context/request_context'
 import { truncateAll } from '#tests/helpers/database'
+import { verifyChain } from '#services/events/verify_chain'
 
 test.group('Event recorder | versions', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
@@ -82,6 +83,76 @@ test.group('Event recorder | versions', (group) => {
       rows.map((r: any) => r.n),
       ['1', '2']
     )
+  })
+
+  test('appendUniform: payloads as given (escaping, null, numbers, booleans), versions per aggregate, chain intact', async ({
+    assert,
+  }) => {
+    const a = uuidv7()
+    const b = uuidv7()
+    // strings that an array literal must escape, a string that reads "NULL", a real null
+    const awkward = ['{x,"y"}\\ \u00e9 NULL', 'NULL']
+    const rows = [
+      { id: a, text: awkward[0], n: 1, hf: '1.50', flag: true },
+      { id: b, text: awkward[1], n: 137, hf: null, flag: false },
+      { id: a, text: 'second of a', n: 0.25, hf: '0', flag: true },
+    ]
+    await db.transaction(async (trx) => {
+      await eventRecorder.append(trx, {
+        aggregateType: 'position',
+        aggregateId: a,
+        eventType: 'position.snapshot_recorded',
+        payload: { first: true },
+      })
+      await eventRecorder.appendUniform(trx, {
+        aggregateType: 'position',
+        eventType: 'position.snapshot_recorded',
+        aggregateIds: rows.map((r) => r.id),
+        payload: {
+          text: rows.map((r) => r.text),
+          n: rows.map((r) => r.n),
+          healthFactor: rows.map((r) => r.hf),
+          flag: rows.map((r) => r.flag),
+        },
+        metadata: { causationId: 'evt-9' },
+      })
+    })
+    const { rows: stored } = await db.rawQuery(
+      `select aggregate_id, version, payload, metadata from event_store order by position`
+    )
+    assert.deepEqual(
+      stored.map((r: any) => [r.aggregate_id === a ? 'a' : 'b', r.version, r.payload]),
+      [
+        ['a', 1, { first: true }],
+        ['a', 2, { text: awkward[0], n: 1, healthFactor: '1.50', flag: true }],
+        ['b', 1, { text: 'NULL', n: 137, healthFactor: null, flag: false }],
+        ['a', 3, { text: 'second of a', n: 0.25, healthFactor: '0', flag: true }],
+      ]
+    )
+    assert.equal(stored[1].metadata.causationId, 'evt-9')
+    const report = await verifyChain()
+    assert.isNull(report.broken)
+    assert.equal(report.events, 4)
+  })
+
+  test('appendUniform refuses payload columns of the wrong length or of mixed kinds', async ({
+    assert,
+  }) => {
+    const append = (payload: Record<string, (string | number | null)[]>) =>
+      db
+        .transaction((trx) =>
+          eventRecorder.appendUniform(trx, {
+            aggregateType: 'position',
+            eventType: 'position.snapshot_recorded',
+            aggregateIds: [uuidv7(), uuidv7()],
+            payload,
+          })
+        )
+        .catch((error: Error) => error.message)
+    assert.equal(await append({ n: [1] }), 'appendUniform: payload.n has 1 values for 2 events')
+    assert.equal(await append({ n: [1, '2'] }), 'appendUniform: payload.n mixes number, string')
+    const { rows } = await db.rawQuery(`select count(*)::int as n from event_store`)
+    assert.equal(rows[0].n, 0)
   })
 
   test('an expected version that was already taken is a conflict, not a duplicate', async ({
