@@ -12,6 +12,9 @@ export default defineConfig({
     // A batch of 1,000 realistic snapshots (a few assets each) is ~1.5 MB.
     limit: env.get('BODY_LIMIT', '4mb'),
     strict: true,
+    // Done by SafeInputMiddleware in one walk; bodyparser's reviver was 5× slower on a batch.
+    convertEmptyStringsToNull: false,
+    trimWhitespaces: false,
     types: ['application/json', 'application/vnd.api+json'],
   },
   raw: {

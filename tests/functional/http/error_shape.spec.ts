@@ -171,6 +171,32 @@ test.group('HTTP | text PostgreSQL cannot store', (group) => {
       .json(signal({ note: '💥' }))
     fine.assertStatus(201)
   })
+
+  test('JSON strings arrive trimmed, blank ones as null, at any depth and at the top', async ({
+    assert,
+    client,
+  }) => {
+    const token = await serviceToken(['signals:write'])
+    const response = await client
+      .post('/api/v1/signals')
+      .bearerToken(token)
+      .json({
+        type: '  depeg ',
+        asset: 'USDC',
+        severity: ' low ',
+        data: { note: '  padded\t', blank: '   ', empty: '', nested: [' x ', { y: '\n' }] },
+        detectedAt: new Date().toISOString(),
+      })
+    response.assertStatus(201)
+    assert.equal(response.body().data.type, 'depeg')
+    assert.equal(response.body().data.severity, 'low')
+    assert.deepEqual(response.body().data.data, {
+      note: 'padded',
+      blank: null,
+      empty: null,
+      nested: ['x', { y: null }],
+    })
+  })
 })
 
 test.group('HTTP | keys that shadow object members', (group) => {
