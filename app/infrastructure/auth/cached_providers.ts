@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto'
 import type { Secret } from '@adonisjs/core/helpers'
 import type { LucidModel } from '@adonisjs/lucid/types/model'
 import {
-  type AccessToken,
+  AccessToken,
   AccessTokensLucidUserProvider,
   DbAccessTokensProvider,
 } from '@adonisjs/auth/access_tokens'
-import type { AccessTokensGuardUser, LucidTokenable } from '@adonisjs/auth/types/access_tokens'
+import type { LucidTokenable } from '@adonisjs/auth/types/access_tokens'
 
 /**
  * A small time-bounded cache. Authentication otherwise costs three database
@@ -56,6 +56,9 @@ class TtlCache<V> {
 
 const ttlMs = () => Number(process.env.ACCESS_TOKEN_CACHE_MS ?? 5000)
 
+/** How stale `last_used_at` may be: writing it on every cache miss put a commit on the read path. */
+const LAST_USED_RESOLUTION_MS = 60_000
+
 function keyOf(value: Secret<string>) {
   return createHash('sha256').update(value.release()).digest('hex')
 }
@@ -76,10 +79,31 @@ export class CachedDbAccessTokensProvider<
     const key = keyOf(tokenValue)
     const cached = this.#cache.get(key)
     if (cached && !cached.isExpired()) return cached
-    const token = await super.verify(tokenValue)
+    const token = await this.verifyInDatabase(tokenValue)
     if (token) this.#cache.set(key, token)
     else this.#cache.delete(key)
     return token
+  }
+
+  /**
+   * The framework's verify, with two changes: `last_used_at` is written only
+   * for a token whose secret matched (the framework wrote it first, so a
+   * wrong secret with a valid id cost a write), and at most once a minute.
+   */
+  protected async verifyInDatabase(tokenValue: Secret<string>): Promise<AccessToken | null> {
+    const decoded = AccessToken.decode(this.prefix, tokenValue.release())
+    if (!decoded) return null
+    const db = await this.getDb()
+    const where = { id: decoded.identifier, type: this.type }
+    const row = await db.query().from(this.table).where(where).limit(1).first()
+    if (!row) return null
+    const token = this.dbRowToAccessToken(row)
+    if (!token.verify(decoded.secret) || token.isExpired()) return null
+    const lastUsed = token.lastUsedAt?.getTime() ?? 0
+    if (Date.now() - lastUsed < LAST_USED_RESOLUTION_MS) return token
+    const now = new Date()
+    await db.from(this.table).where(where).update({ last_used_at: now })
+    return this.dbRowToAccessToken({ ...row, last_used_at: now })
   }
 
   async invalidate(tokenValue: Secret<string>): Promise<boolean> {
@@ -102,19 +126,31 @@ export class CachedDbAccessTokensProvider<
  * Caches the guard's user lookup for the same bound. Routes use the guard's
  * user for its identity (id, wallet), which never changes; routes that show
  * mutable profile data read it fresh.
+ *
+ * What is cached is the row; each request gets its own model instance. The
+ * guard hangs the request's token on the instance (`currentAccessToken`: the
+ * abilities checked, the token a live stream watches), so a shared instance
+ * let two requests of one user or service client read each other's token.
  */
 export class CachedLucidUserProvider<
   TokenableProperty extends string,
   UserModel extends LucidTokenable<TokenableProperty>,
 > extends AccessTokensLucidUserProvider<TokenableProperty, UserModel> {
-  #cache = new TtlCache<AccessTokensGuardUser<InstanceType<UserModel>>>(ttlMs())
+  #rows = new TtlCache<Record<string, unknown>>(ttlMs())
 
   async findById(identifier: string | number | bigint) {
+    const model = await this.getModel()
     const key = String(identifier)
-    const cached = this.#cache.get(key)
-    if (cached) return cached
-    const user = await super.findById(identifier)
-    if (user) this.#cache.set(key, user)
-    return user
+    let row = this.#rows.get(key) ?? null
+    if (!row) {
+      row = await model
+        .query()
+        .where(model.primaryKey, identifier as string)
+        .pojo<Record<string, unknown>>()
+        .first()
+      if (!row) return null
+      this.#rows.set(key, row)
+    }
+    return this.createUserForGuard(model.$createFromAdapterResult(row) as InstanceType<UserModel>)
   }
 }

@@ -2,7 +2,11 @@ import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { Secret } from '@adonisjs/core/helpers'
-import { CachedDbAccessTokensProvider } from '#infrastructure/auth/cached_providers'
+import type { AccessToken } from '@adonisjs/auth/access_tokens'
+import {
+  CachedDbAccessTokensProvider,
+  CachedLucidUserProvider,
+} from '#infrastructure/auth/cached_providers'
 import { UserFactory } from '#factories/user_factory'
 import { User } from '#models'
 
@@ -36,5 +40,86 @@ test.group('Auth | verified-token cache', (group) => {
     assert.isNotNull(await provider.verify(second))
     await provider.invalidate(second)
     assert.isNull(await provider.verify(second))
+  })
+
+  test('two requests of one user never share the guard user: each carries its own token', async ({
+    assert,
+  }) => {
+    const previous = process.env.ACCESS_TOKEN_CACHE_MS
+    process.env.ACCESS_TOKEN_CACHE_MS = '60000'
+    const provider = new CachedLucidUserProvider({
+      tokens: 'accessTokens',
+      model: () => import('#models/user'),
+    })
+    process.env.ACCESS_TOKEN_CACHE_MS = previous
+    const user = await UserFactory.create()
+    const first = await provider.verifyToken(
+      new Secret((await User.accessTokens.create(user)).value!.release())
+    )
+    const second = await provider.verifyToken(
+      new Secret((await User.accessTokens.create(user)).value!.release())
+    )
+    // What the guard does for each request: find the user, hang the request's token on it.
+    const guardUser = async () =>
+      (await provider.findById(user.id))!.getOriginal() as User & {
+        currentAccessToken: AccessToken
+      }
+    const a = await guardUser()
+    a.currentAccessToken = first!
+    const b = await guardUser()
+    b.currentAccessToken = second!
+    assert.equal(String(a.currentAccessToken.identifier), String(first!.identifier))
+    assert.equal(String(b.currentAccessToken.identifier), String(second!.identifier))
+    assert.equal(b.walletAddress, user.walletAddress)
+    // ...and the second lookup was served from memory.
+    await db
+      .from('users')
+      .where('id', user.id)
+      .update({ wallet_address: '0x' + 'a'.repeat(40) })
+    const c = await guardUser()
+    assert.equal(c.walletAddress, user.walletAddress)
+    assert.equal(c.id, user.id)
+  })
+
+  test('last_used_at: written for a matching secret only, and at most once a minute', async ({
+    assert,
+  }) => {
+    const previous = process.env.ACCESS_TOKEN_CACHE_MS
+    process.env.ACCESS_TOKEN_CACHE_MS = '0'
+    const provider = CachedDbAccessTokensProvider.forModel(User, {
+      table: 'auth_access_tokens',
+      type: 'user_token',
+      prefix: 'usr_',
+    })
+    process.env.ACCESS_TOKEN_CACHE_MS = previous
+    const user = await UserFactory.create()
+    const token = await provider.create(user)
+    const value = token.value!.release()
+    const lastUsed = async () =>
+      (await db.from('auth_access_tokens').where('id', String(token.identifier)).firstOrFail())
+        .last_used_at
+    assert.isNull(await lastUsed())
+
+    // the right id with a wrong secret: refused, nothing written
+    const other = (await provider.create(user)).value!.release()
+    const forged = value.slice(0, value.indexOf('.')) + other.slice(other.indexOf('.'))
+    assert.isNull(await provider.verify(new Secret(forged)))
+    assert.isNull(await lastUsed())
+
+    const verified = await provider.verify(new Secret(value))
+    const written = await lastUsed()
+    assert.instanceOf(written, Date)
+    assert.equal(verified!.lastUsedAt!.getTime(), written.getTime())
+    // within the minute: no second write
+    await provider.verify(new Secret(value))
+    assert.equal((await lastUsed()).getTime(), written.getTime())
+    // older than a minute: refreshed
+    const old = new Date(Date.now() - 61_000)
+    await db
+      .from('auth_access_tokens')
+      .where('id', String(token.identifier))
+      .update({ last_used_at: old })
+    await provider.verify(new Secret(value))
+    assert.isAbove((await lastUsed()).getTime(), old.getTime() + 60_000)
   })
 })
