@@ -224,7 +224,10 @@ test.group('Delivery | Telegram', (group) => {
   test('critical alerts are sent before older non-critical ones', async ({ assert }) => {
     const users = await UserFactory.apply('telegramLinked').createMany(3)
     await pendingAlert(users[0].id, 'telegram', { severity: 'low', message: 'low' })
+    // ids are UUIDv7: time-ordered to the millisecond, random within one
+    await new Promise((resolve) => setTimeout(resolve, 3))
     await pendingAlert(users[1].id, 'telegram', { severity: 'medium', message: 'medium' })
+    await new Promise((resolve) => setTimeout(resolve, 3))
     await pendingAlert(users[2].id, 'telegram', { severity: 'critical', message: 'critical' })
     delivery.lanes = { ...delivery.lanes, telegram: 1 } as typeof delivery.lanes
     try {
