@@ -17,23 +17,37 @@ import type { LucidTokenable } from '@adonisjs/auth/types/access_tokens'
  */
 class TtlCache<V> {
   #entries = new Map<string, { value: V; until: number }>()
+  /**
+   * Bumped by every eviction: a load that started before one does not cache
+   * its result (a logout during a verification must not bring the token back).
+   */
+  #evictions = 0
+
   constructor(
     private ttlMs: number,
     private maxEntries = 50_000
   ) {}
 
-  get(key: string): V | undefined {
+  /** The cached value, else `load()`'s (cached unless an eviction happened while it ran). */
+  async fetch(key: string, load: () => Promise<V | null>): Promise<V | null> {
     const hit = this.#entries.get(key)
-    if (!hit) return undefined
-    if (hit.until <= Date.now()) {
-      this.#entries.delete(key)
-      return undefined
-    }
-    return hit.value
+    if (hit && hit.until > Date.now()) return hit.value
+    return this.#load(key, load)
   }
 
-  set(key: string, value: V) {
+  async #load(key: string, load: () => Promise<V | null>): Promise<V | null> {
+    const evictions = this.#evictions
+    const value = await load()
+    // a key found invalid is dropped without counting as an eviction: invalid
+    // tokens sent in bulk must not keep every concurrent load from caching
+    if (value === null) this.#entries.delete(key)
+    else if (evictions === this.#evictions) this.#set(key, value)
+    return value
+  }
+
+  #set(key: string, value: V) {
     if (this.ttlMs <= 0) return
+    this.#entries.delete(key)
     if (this.#entries.size >= this.maxEntries) {
       // Map iterates in insertion order: drop the oldest.
       this.#entries.delete(this.#entries.keys().next().value!)
@@ -42,14 +56,17 @@ class TtlCache<V> {
   }
 
   delete(key: string) {
+    this.#evictions++
     this.#entries.delete(key)
   }
 
   deleteWhere(predicate: (value: V) => boolean) {
+    this.#evictions++
     for (const [key, entry] of this.#entries) if (predicate(entry.value)) this.#entries.delete(key)
   }
 
   clear() {
+    this.#evictions++
     this.#entries.clear()
   }
 }
@@ -76,13 +93,10 @@ export class CachedDbAccessTokensProvider<
   }
 
   async verify(tokenValue: Secret<string>): Promise<AccessToken | null> {
-    const key = keyOf(tokenValue)
-    const cached = this.#cache.get(key)
-    if (cached && !cached.isExpired()) return cached
-    const token = await this.verifyInDatabase(tokenValue)
-    if (token) this.#cache.set(key, token)
-    else this.#cache.delete(key)
-    return token
+    const token = await this.#cache.fetch(keyOf(tokenValue), () =>
+      this.verifyInDatabase(tokenValue)
+    )
+    return token && !token.isExpired() ? token : null
   }
 
   /**
@@ -140,17 +154,14 @@ export class CachedLucidUserProvider<
 
   async findById(identifier: string | number | bigint) {
     const model = await this.getModel()
-    const key = String(identifier)
-    let row = this.#rows.get(key) ?? null
-    if (!row) {
-      row = await model
+    const row = await this.#rows.fetch(String(identifier), () =>
+      model
         .query()
         .where(model.primaryKey, identifier as string)
         .pojo<Record<string, unknown>>()
         .first()
-      if (!row) return null
-      this.#rows.set(key, row)
-    }
+    )
+    if (!row) return null
     return this.createUserForGuard(model.$createFromAdapterResult(row) as InstanceType<UserModel>)
   }
 }

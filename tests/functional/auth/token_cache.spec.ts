@@ -42,6 +42,28 @@ test.group('Auth | verified-token cache', (group) => {
     assert.isNull(await provider.verify(second))
   })
 
+  test('a logout while the token is being verified is not undone by that verification', async ({
+    assert,
+  }) => {
+    const previous = process.env.ACCESS_TOKEN_CACHE_MS
+    process.env.ACCESS_TOKEN_CACHE_MS = '60000'
+    const provider = CachedDbAccessTokensProvider.forModel(User, {
+      table: 'auth_access_tokens',
+      type: 'user_token',
+      prefix: 'usr_',
+    })
+    process.env.ACCESS_TOKEN_CACHE_MS = previous
+    const user = await UserFactory.create()
+    const value = new Secret((await provider.create(user)).value!.release())
+
+    // the verification reads the row before the logout deletes it...
+    const inFlight = provider.verify(value)
+    await provider.invalidate(value)
+    assert.isNotNull(await inFlight)
+    // ...but what it read is not cached: the token is gone for the next request
+    assert.isNull(await provider.verify(value))
+  })
+
   test('two requests of one user never share the guard user: each carries its own token', async ({
     assert,
   }) => {
