@@ -10,20 +10,33 @@ import {
 import { UserFactory } from '#factories/user_factory'
 import { User } from '#models'
 
+/** A provider built while ACCESS_TOKEN_CACHE_MS is `ms` (the caches read it when created). */
+function withCacheMs<T>(ms: number, create: () => T): T {
+  const previous = process.env.ACCESS_TOKEN_CACHE_MS
+  process.env.ACCESS_TOKEN_CACHE_MS = String(ms)
+  try {
+    return create()
+  } finally {
+    process.env.ACCESS_TOKEN_CACHE_MS = previous
+  }
+}
+
+const tokenProvider = (cacheMs: number) =>
+  withCacheMs(cacheMs, () =>
+    CachedDbAccessTokensProvider.forModel(User, {
+      table: 'auth_access_tokens',
+      type: 'user_token',
+      prefix: 'usr_',
+    })
+  )
+
 test.group('Auth | verified-token cache', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
   test('serves repeat verifications from memory, evicts on logout, and is bounded in time', async ({
     assert,
   }) => {
-    const previous = process.env.ACCESS_TOKEN_CACHE_MS
-    process.env.ACCESS_TOKEN_CACHE_MS = '300'
-    const provider = CachedDbAccessTokensProvider.forModel(User, {
-      table: 'auth_access_tokens',
-      type: 'user_token',
-      prefix: 'usr_',
-    })
-    process.env.ACCESS_TOKEN_CACHE_MS = previous
+    const provider = tokenProvider(300)
     const user = await UserFactory.create()
     const value = new Secret((await provider.create(user)).value!.release())
 
@@ -45,14 +58,7 @@ test.group('Auth | verified-token cache', (group) => {
   test('a logout while the token is being verified is not undone by that verification', async ({
     assert,
   }) => {
-    const previous = process.env.ACCESS_TOKEN_CACHE_MS
-    process.env.ACCESS_TOKEN_CACHE_MS = '60000'
-    const provider = CachedDbAccessTokensProvider.forModel(User, {
-      table: 'auth_access_tokens',
-      type: 'user_token',
-      prefix: 'usr_',
-    })
-    process.env.ACCESS_TOKEN_CACHE_MS = previous
+    const provider = tokenProvider(60000)
     const user = await UserFactory.create()
     const value = new Secret((await provider.create(user)).value!.release())
 
@@ -67,13 +73,14 @@ test.group('Auth | verified-token cache', (group) => {
   test('two requests of one user never share the guard user: each carries its own token', async ({
     assert,
   }) => {
-    const previous = process.env.ACCESS_TOKEN_CACHE_MS
-    process.env.ACCESS_TOKEN_CACHE_MS = '60000'
-    const provider = new CachedLucidUserProvider({
-      tokens: 'accessTokens',
-      model: () => import('#models/user'),
-    })
-    process.env.ACCESS_TOKEN_CACHE_MS = previous
+    const provider = withCacheMs(
+      60000,
+      () =>
+        new CachedLucidUserProvider({
+          tokens: 'accessTokens',
+          model: () => import('#models/user'),
+        })
+    )
     const user = await UserFactory.create()
     const first = await provider.verifyToken(
       new Secret((await User.accessTokens.create(user)).value!.release())
@@ -106,14 +113,7 @@ test.group('Auth | verified-token cache', (group) => {
   test('last_used_at: written for a matching secret only, and at most once a minute', async ({
     assert,
   }) => {
-    const previous = process.env.ACCESS_TOKEN_CACHE_MS
-    process.env.ACCESS_TOKEN_CACHE_MS = '0'
-    const provider = CachedDbAccessTokensProvider.forModel(User, {
-      table: 'auth_access_tokens',
-      type: 'user_token',
-      prefix: 'usr_',
-    })
-    process.env.ACCESS_TOKEN_CACHE_MS = previous
+    const provider = tokenProvider(0)
     const user = await UserFactory.create()
     const token = await provider.create(user)
     const value = token.value!.release()
