@@ -37,22 +37,24 @@ class TtlCache<V> {
 
   async #load(key: string, load: () => Promise<V | null>): Promise<V | null> {
     const evictions = this.#evictions
+    // the bound counts from before the read: a load held up (a row lock) does not stretch it
+    const startedAt = Date.now()
     const value = await load()
     // a key found invalid is dropped without counting as an eviction: invalid
     // tokens sent in bulk must not keep every concurrent load from caching
     if (value === null) this.#entries.delete(key)
-    else if (evictions === this.#evictions) this.#set(key, value)
+    else if (evictions === this.#evictions) this.#set(key, value, startedAt)
     return value
   }
 
-  #set(key: string, value: V) {
+  #set(key: string, value: V, loadedAt: number) {
     if (this.ttlMs <= 0) return
     this.#entries.delete(key)
     if (this.#entries.size >= this.maxEntries) {
       // Map iterates in insertion order: drop the oldest.
       this.#entries.delete(this.#entries.keys().next().value!)
     }
-    this.#entries.set(key, { value, until: Date.now() + this.ttlMs })
+    this.#entries.set(key, { value, until: loadedAt + this.ttlMs })
   }
 
   delete(key: string) {
@@ -116,23 +118,42 @@ export class CachedDbAccessTokensProvider<
     const lastUsed = token.lastUsedAt?.getTime() ?? 0
     if (Date.now() - lastUsed < LAST_USED_RESOLUTION_MS) return token
     const now = new Date()
-    await db.from(this.table).where(where).update({ last_used_at: now })
+    const updated = await db.from(this.table).where(where).update({ last_used_at: now })
+    // deleted (revoked) between the read and the write
+    if (Number(Array.isArray(updated) ? updated[0] : updated) === 0) return null
     return this.dbRowToAccessToken({ ...row, last_used_at: now })
   }
 
+  // Each eviction is done again once the row is gone: a verification that
+  // started in between read the row still there and may have cached it.
+
   async invalidate(tokenValue: Secret<string>): Promise<boolean> {
-    this.#cache.delete(keyOf(tokenValue))
-    return super.invalidate(tokenValue)
+    const key = keyOf(tokenValue)
+    this.#cache.delete(key)
+    try {
+      return await super.invalidate(tokenValue)
+    } finally {
+      this.#cache.delete(key)
+    }
   }
 
   async delete(user: InstanceType<Model>, identifier: string | number | bigint): Promise<number> {
-    this.#cache.deleteWhere((t) => String(t.identifier) === String(identifier))
-    return super.delete(user, identifier)
+    const evict = () => this.#cache.deleteWhere((t) => String(t.identifier) === String(identifier))
+    evict()
+    try {
+      return await super.delete(user, identifier)
+    } finally {
+      evict()
+    }
   }
 
   async deleteAll(user: InstanceType<Model>): Promise<number> {
     this.#cache.clear()
-    return super.deleteAll(user)
+    try {
+      return await super.deleteAll(user)
+    } finally {
+      this.#cache.clear()
+    }
   }
 }
 
@@ -162,6 +183,8 @@ export class CachedLucidUserProvider<
         .first()
     )
     if (!row) return null
-    return this.createUserForGuard(model.$createFromAdapterResult(row) as InstanceType<UserModel>)
+    // a copy: jsonb columns would otherwise be one object shared by every request's instance
+    const own = model.$createFromAdapterResult(structuredClone(row))
+    return this.createUserForGuard(own as InstanceType<UserModel>)
   }
 }

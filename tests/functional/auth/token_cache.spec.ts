@@ -61,13 +61,83 @@ test.group('Auth | verified-token cache', (group) => {
     const provider = tokenProvider(60000)
     const user = await UserFactory.create()
     const value = new Secret((await provider.create(user)).value!.release())
-
-    // the verification reads the row before the logout deletes it...
+    const valid = await tokenProvider(0).verify(value)
+    // a verification whose read saw the row, still on its way back when the logout ends
+    const probe = provider as unknown as {
+      verifyInDatabase: (v: Secret<string>) => Promise<unknown>
+    }
+    const real = probe.verifyInDatabase
+    let answer!: (token: unknown) => void
+    probe.verifyInDatabase = () => new Promise((resolve) => (answer = resolve))
     const inFlight = provider.verify(value)
     await provider.invalidate(value)
+    answer(valid)
     assert.isNotNull(await inFlight)
-    // ...but what it read is not cached: the token is gone for the next request
+    probe.verifyInDatabase = real
+    // what it read is not cached: the token is gone for the next request
     assert.isNull(await provider.verify(value))
+  })
+
+  test('the bound counts from before the read: a slow verification does not stretch it', async ({
+    assert,
+  }) => {
+    const provider = tokenProvider(500)
+    const user = await UserFactory.create()
+    const value = new Secret((await provider.create(user)).value!.release())
+    const valid = await tokenProvider(0).verify(value)
+    const probe = provider as unknown as {
+      verifyInDatabase: (v: Secret<string>) => Promise<unknown>
+    }
+    const real = probe.verifyInDatabase
+    // held up 300 ms (a row lock, a slow database) after reading a valid row
+    probe.verifyInDatabase = () => new Promise((resolve) => setTimeout(() => resolve(valid), 300))
+    const startedAt = Date.now()
+    assert.isNotNull(await provider.verify(value))
+    probe.verifyInDatabase = real
+    await db.from('auth_access_tokens').where('tokenable_id', user.id).delete()
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, startedAt + 560 - Date.now())))
+    assert.isNull(await provider.verify(value))
+  })
+
+  test('a verification starting during a logout does not cache the token being deleted', async ({
+    assert,
+  }) => {
+    const provider = tokenProvider(60000)
+    const user = await UserFactory.create()
+    const value = new Secret((await provider.create(user)).value!.release())
+    const valid = await provider.verify(value)
+    await provider.invalidate(value)
+    // a second session of the same token: evicted, so its next request reads the database,
+    // and this read comes back (still valid) before the logout's DELETE has run
+    const recreated = new Secret((await provider.create(user)).value!.release())
+    assert.isNotNull(await provider.verify(recreated))
+    const probe = provider as unknown as {
+      verifyInDatabase: (v: Secret<string>) => Promise<unknown>
+    }
+    const real = probe.verifyInDatabase
+    probe.verifyInDatabase = async () => valid
+    const logout = provider.invalidate(recreated)
+    assert.isNotNull(await provider.verify(recreated))
+    probe.verifyInDatabase = real
+    await logout
+    assert.isNull(await provider.verify(recreated))
+  })
+
+  test('a token deleted between its read and its last_used_at write is refused', async ({
+    assert,
+  }) => {
+    const provider = tokenProvider(0)
+    const user = await UserFactory.create()
+    const token = await provider.create(user)
+    const hooked = provider as unknown as { dbRowToAccessToken: (row: any) => unknown }
+    const convert = hooked.dbRowToAccessToken.bind(provider)
+    hooked.dbRowToAccessToken = (row) => {
+      // queued on the connection before the UPDATE that follows the read
+      void db.from('auth_access_tokens').where('id', String(row.id)).delete().exec()
+      hooked.dbRowToAccessToken = convert
+      return convert(row)
+    }
+    assert.isNull(await provider.verify(new Secret(token.value!.release())))
   })
 
   test('two requests of one user never share the guard user: each carries its own token', async ({
@@ -100,6 +170,9 @@ test.group('Auth | verified-token cache', (group) => {
     assert.equal(String(a.currentAccessToken.identifier), String(first!.identifier))
     assert.equal(String(b.currentAccessToken.identifier), String(second!.identifier))
     assert.equal(b.walletAddress, user.walletAddress)
+    // nor anything inside it: a change to one request's jsonb stays in that request
+    ;(a.preferences as Record<string, unknown>).timezone = 'Asia/Tokyo'
+    assert.notEqual((b.preferences as Record<string, unknown>).timezone, 'Asia/Tokyo')
     // ...and the second lookup was served from memory.
     await db
       .from('users')
