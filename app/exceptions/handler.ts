@@ -86,6 +86,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   )
 }
 
+const OUTAGE_LOG_INTERVAL_MS = 10_000
+let outageLog = { loggedAt: 0, unlogged: 0 }
+
 export default class HttpExceptionHandler extends ExceptionHandler {
   protected debug = app.inDev
 
@@ -229,8 +232,22 @@ export default class HttpExceptionHandler extends ExceptionHandler {
 
   async report(error: unknown, ctx: HttpContext) {
     const { status } = this.toApiErrors(error)
-    if (status >= 500) {
-      ctx.logger.error({ err: error, requestId: ctx.request.id() }, 'request failed')
+    if (status < 500) return
+    if (isDatabaseUnavailable(error)) {
+      // An outage fails every request the same way: one line per interval with
+      // a count, rather than a stack trace per request (hundreds a second).
+      const now = Date.now()
+      if (now - outageLog.loggedAt < OUTAGE_LOG_INTERVAL_MS) {
+        outageLog.unlogged++
+        return
+      }
+      ctx.logger.error(
+        { err: error, requestId: ctx.request.id(), unloggedSinceLast: outageLog.unlogged },
+        'database unavailable: answering 503'
+      )
+      outageLog = { loggedAt: now, unlogged: 0 }
+      return
     }
+    ctx.logger.error({ err: error, requestId: ctx.request.id() }, 'request failed')
   }
 }

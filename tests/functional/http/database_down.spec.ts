@@ -1,5 +1,8 @@
 import { test } from '@japa/runner'
 import type { ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { freePort, startApiProcess } from '#tests/helpers/api_process'
 
 /**
@@ -9,13 +12,21 @@ import { freePort, startApiProcess } from '#tests/helpers/api_process'
 test.group('HTTP | database down', (group) => {
   let child: ChildProcess
   let base: string
+  const log = join(tmpdir(), `database-down-${process.pid}-${Date.now()}.log`)
 
   group.setup(async () => {
-    ;({ child, base } = await startApiProcess({
-      DB_HOST: '127.0.0.1',
-      DB_PORT: String(await freePort()),
-      DATABASE_URL: '',
-    }))
+    const previous = process.env.API_PROCESS_LOG
+    process.env.API_PROCESS_LOG = log
+    try {
+      ;({ child, base } = await startApiProcess({
+        DB_HOST: '127.0.0.1',
+        DB_PORT: String(await freePort()),
+        DATABASE_URL: '',
+        LOG_LEVEL: 'error',
+      }))
+    } finally {
+      process.env.API_PROCESS_LOG = previous
+    }
   })
   group.teardown(() => {
     child.kill('SIGKILL')
@@ -48,5 +59,19 @@ test.group('HTTP | database down', (group) => {
       ],
     })
     assert.isBelow(Date.now() - started, 2_500, 'no hang')
+  })
+
+  test('the outage is logged once per interval, not once per request', async ({ assert }) => {
+    const statuses = await Promise.all(
+      Array.from({ length: 30 }, () => fetch(`${base}/api/v1/auth/nonce`).then((r) => r.status))
+    )
+    assert.deepEqual([...new Set(statuses)], [503])
+    // pino writes asynchronously; give it a moment
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const lines = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"level":50'))
+    assert.lengthOf(lines, 1, lines.map((l) => l.slice(0, 120)).join('\n'))
+    assert.include(lines[0], 'database unavailable: answering 503')
   })
 })
