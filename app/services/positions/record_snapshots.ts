@@ -8,7 +8,8 @@ import eventRecorder, { type NewEvent } from '#services/events/event_recorder'
 import { evaluateHealthFactorAlerts } from '#services/alerts/health_factor_alerts'
 import { evaluateIntents } from '#services/intents/evaluate_intents'
 import {
-  ensureUsersForWallets,
+  lockUsersForWallets,
+  OwnersChangedError,
   insertSnapshots,
   type SnapshotRow,
 } from '#infrastructure/database/queries/snapshots'
@@ -107,7 +108,8 @@ export async function recordSnapshots(
       // a deadlock cannot happen given the lock order below; retrying is the safety net
       const deadlock = (error as { code?: string }).code === '40P01'
       const conflict = error instanceof DomainError && error.code === 'E_VERSION_CONFLICT'
-      if (!(conflict || deadlock) || attempt >= 3) throw error
+      const ownersChanged = error instanceof OwnersChangedError
+      if (!(conflict || deadlock || ownersChanged) || attempt >= 3) throw error
     }
   }
 }
@@ -119,11 +121,15 @@ function ingest(
 ): Promise<RecordedSnapshot[]> {
   return db.transaction(async (trx) => {
     const registrations: NewEvent[] = []
+    // The owners are locked first, in id order: concurrent ingests for one user
+    // queue here instead of deadlocking later on event versions or alert state,
+    // and the health-factor rule reads a state nobody else is writing.
     let owners: Map<string, string>
     if (ingestor.kind === 'user') {
       owners = new Map([[ingestor.walletAddress, ingestor.userId]])
+      await trx.rawQuery('select 1 from users where id = ? for update', [ingestor.userId])
     } else {
-      const { ids, created } = await ensureUsersForWallets(
+      const { ids, created } = await lockUsersForWallets(
         trx,
         inputs.map((i) => i.walletAddress!)
       )
@@ -137,13 +143,6 @@ function ingest(
         })
       }
     }
-
-    // Lock the owners first, in id order: concurrent ingests for one user queue
-    // here instead of deadlocking later on event versions or alert state, and
-    // the health-factor rule reads a state nobody else is writing.
-    await trx.rawQuery('select 1 from users where id = any(?::uuid[]) order by id for update', [
-      [...new Set(owners.values())],
-    ])
 
     const rows: SnapshotRow[] = inputs.map((input) => {
       const wallet = input.walletAddress ?? (ingestor.kind === 'user' ? ingestor.walletAddress : '')

@@ -350,4 +350,35 @@ test.group('Positions | concurrent ingest of one position (committed rows)', (gr
     )
     assert.equal(await count(`users where wallet_address = '${WALLET_A}'`), 1)
   })
+
+  test('batches racing to create the same new owner, beside owners that exist: each lands once', async ({
+    client,
+    assert,
+  }) => {
+    const token = await serviceToken(['positions:write'])
+    const [known1, known2] = await UserFactory.createMany(2)
+    const fresh = '0x' + 'c3'.repeat(20)
+    // every batch holds an existing owner and the new one, in both orders
+    const batches = Array.from({ length: 6 }, (_, i) => {
+      const known = i % 2 ? known1 : known2
+      const at = `2026-09-${String(i + 1).padStart(2, '0')}T00:00:00Z`
+      const pair = [
+        ...hourly(at, 2, { walletAddress: known.walletAddress }),
+        ...hourly(at, 2, { walletAddress: fresh }),
+      ]
+      return i % 3 ? pair : pair.reverse()
+    })
+    const responses = await Promise.all(
+      batches.map((snapshots) =>
+        client.post('/api/v1/positions/batch').bearerToken(token).json({ snapshots })
+      )
+    )
+    assert.deepEqual(
+      responses.map((r) => r.status()),
+      Array(6).fill(201)
+    )
+    assert.equal(await count(`users where wallet_address = '${fresh}'`), 1)
+    assert.equal(await count('positions'), 24)
+    assert.equal(await count(`event_store where event_type = 'user.registered'`), 1)
+  })
 })

@@ -111,48 +111,47 @@ export async function insertSnapshots(
 }
 
 /**
- * Finds or creates the users owning these wallets, in one statement each.
- * Returns wallet -> user id, and the wallets that were new.
+ * Raised when another transaction created one of the wallets' users while
+ * this one was creating it: locking that row now would take it out of id
+ * order, so the caller starts its transaction over (the row exists by then).
  */
-export async function ensureUsersForWallets(
+export class OwnersChangedError extends Error {
+  constructor() {
+    super('another ingest created one of these users meanwhile; start over')
+  }
+}
+
+/**
+ * Finds or creates the users owning these wallets and locks their rows, in
+ * id order (the order every ingest locks owners in, so two ingests queue
+ * instead of deadlocking). The usual case, every wallet known, is one
+ * statement. Returns wallet -> user id, and the wallets that were new.
+ */
+export async function lockUsersForWallets(
   trx: TransactionClientContract,
   wallets: string[]
 ): Promise<{ ids: Map<string, string>; created: Set<string> }> {
   const unique = [...new Set(wallets)]
-  // One statement covers the usual case: the rows inserted now, plus the ones
-  // that were already there.
   const { rows } = await trx.rawQuery(
-    `with wanted as (select unnest(?::text[]) as wallet_address),
-     inserted as (
-       insert into users (wallet_address) select wallet_address from wanted order by 1
-       on conflict (wallet_address) do nothing returning id, wallet_address
-     )
-     select id, wallet_address, true as created from inserted
-     union all
-     select u.id, u.wallet_address, false from users u join wanted w using (wallet_address)`,
+    `select id, wallet_address from users where wallet_address = any(?::text[]) order by id for update`,
     [unique]
   )
   const ids = new Map<string, string>(
     rows.map((r: { id: string; wallet_address: string }) => [r.wallet_address, r.id])
   )
-  // A wallet inserted by a concurrent ingest that committed while this statement
-  // ran: ON CONFLICT skipped it, but the statement's snapshot cannot see it.
-  // A new statement (READ COMMITTED: a new snapshot) can.
+  const created = new Set<string>()
   const missing = unique.filter((w) => !ids.has(w))
-  if (missing.length > 0) {
-    const { rows: late } = await trx.rawQuery(
-      `select id, wallet_address from users where wallet_address = any(?::text[])`,
-      [missing]
-    )
-    for (const r of late as { id: string; wallet_address: string }[])
-      ids.set(r.wallet_address, r.id)
+  if (missing.length === 0) return { ids, created }
+  // New rows are this transaction's alone until it commits: no lock needed.
+  const { rows: inserted } = await trx.rawQuery(
+    `insert into users (wallet_address) select unnest(?::text[]) order by 1
+     on conflict (wallet_address) do nothing returning id, wallet_address`,
+    [missing]
+  )
+  for (const r of inserted as { id: string; wallet_address: string }[]) {
+    ids.set(r.wallet_address, r.id)
+    created.add(r.wallet_address)
   }
-  return {
-    ids,
-    created: new Set(
-      rows
-        .filter((r: { created: boolean }) => r.created)
-        .map((r: { wallet_address: string }) => r.wallet_address)
-    ),
-  }
+  if (ids.size < unique.length) throw new OwnersChangedError()
+  return { ids, created }
 }
