@@ -30,6 +30,26 @@ const tokenProvider = (cacheMs: number) =>
     })
   )
 
+/** A provider, a user's token, and a stand-in for the provider's database read. */
+async function tokenFixture(cacheMs: number) {
+  const provider = tokenProvider(cacheMs)
+  const user = await UserFactory.create()
+  const value = new Secret((await provider.create(user)).value!.release())
+  const valid = await tokenProvider(0).verify(value)
+  const probe = provider as unknown as {
+    verifyInDatabase: (v: Secret<string>) => Promise<unknown>
+  }
+  const real = probe.verifyInDatabase
+  return {
+    provider,
+    user,
+    value,
+    valid,
+    readWith: (read: () => Promise<unknown>) => (probe.verifyInDatabase = read),
+    restore: () => (probe.verifyInDatabase = real),
+  }
+}
+
 test.group('Auth | verified-token cache', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
@@ -58,69 +78,45 @@ test.group('Auth | verified-token cache', (group) => {
   test('a logout while the token is being verified is not undone by that verification', async ({
     assert,
   }) => {
-    const provider = tokenProvider(60000)
-    const user = await UserFactory.create()
-    const value = new Secret((await provider.create(user)).value!.release())
-    const valid = await tokenProvider(0).verify(value)
+    const { provider, value, valid, readWith, restore } = await tokenFixture(60000)
     // a verification whose read saw the row, still on its way back when the logout ends
-    const probe = provider as unknown as {
-      verifyInDatabase: (v: Secret<string>) => Promise<unknown>
-    }
-    const real = probe.verifyInDatabase
     let answer!: (token: unknown) => void
-    probe.verifyInDatabase = () => new Promise((resolve) => (answer = resolve))
+    readWith(() => new Promise((resolve) => (answer = resolve)))
     const inFlight = provider.verify(value)
     await provider.invalidate(value)
     answer(valid)
     assert.isNotNull(await inFlight)
-    probe.verifyInDatabase = real
+    restore()
     // what it read is not cached: the token is gone for the next request
-    assert.isNull(await provider.verify(value))
-  })
-
-  test('the bound counts from before the read: a slow verification does not stretch it', async ({
-    assert,
-  }) => {
-    const provider = tokenProvider(500)
-    const user = await UserFactory.create()
-    const value = new Secret((await provider.create(user)).value!.release())
-    const valid = await tokenProvider(0).verify(value)
-    const probe = provider as unknown as {
-      verifyInDatabase: (v: Secret<string>) => Promise<unknown>
-    }
-    const real = probe.verifyInDatabase
-    // held up 300 ms (a row lock, a slow database) after reading a valid row
-    probe.verifyInDatabase = () => new Promise((resolve) => setTimeout(() => resolve(valid), 300))
-    const startedAt = Date.now()
-    assert.isNotNull(await provider.verify(value))
-    probe.verifyInDatabase = real
-    await db.from('auth_access_tokens').where('tokenable_id', user.id).delete()
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, startedAt + 560 - Date.now())))
     assert.isNull(await provider.verify(value))
   })
 
   test('a verification starting during a logout does not cache the token being deleted', async ({
     assert,
   }) => {
-    const provider = tokenProvider(60000)
-    const user = await UserFactory.create()
-    const value = new Secret((await provider.create(user)).value!.release())
-    const valid = await provider.verify(value)
-    await provider.invalidate(value)
-    // a second session of the same token: evicted, so its next request reads the database,
-    // and this read comes back (still valid) before the logout's DELETE has run
-    const recreated = new Secret((await provider.create(user)).value!.release())
-    assert.isNotNull(await provider.verify(recreated))
-    const probe = provider as unknown as {
-      verifyInDatabase: (v: Secret<string>) => Promise<unknown>
-    }
-    const real = probe.verifyInDatabase
-    probe.verifyInDatabase = async () => valid
-    const logout = provider.invalidate(recreated)
-    assert.isNotNull(await provider.verify(recreated))
-    probe.verifyInDatabase = real
+    const { provider, value, valid, readWith, restore } = await tokenFixture(60000)
+    // the logout has evicted the token and its DELETE is on its way: a request
+    // arriving now still reads the row
+    readWith(async () => valid)
+    const logout = provider.invalidate(value)
+    assert.isNotNull(await provider.verify(value))
+    restore()
     await logout
-    assert.isNull(await provider.verify(recreated))
+    assert.isNull(await provider.verify(value))
+  })
+
+  test('the bound counts from before the read: a slow verification does not stretch it', async ({
+    assert,
+  }) => {
+    const { provider, user, value, valid, readWith, restore } = await tokenFixture(500)
+    // held up 300 ms (a row lock, a slow database) after reading a valid row
+    readWith(() => new Promise((resolve) => setTimeout(() => resolve(valid), 300)))
+    const startedAt = Date.now()
+    assert.isNotNull(await provider.verify(value))
+    restore()
+    await db.from('auth_access_tokens').where('tokenable_id', user.id).delete()
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, startedAt + 560 - Date.now())))
+    assert.isNull(await provider.verify(value))
   })
 
   test('a token deleted between its read and its last_used_at write is refused', async ({
