@@ -266,6 +266,8 @@ export const operations: Operation[] = [
     abilities: ['positions:write'],
     throttled: true,
     body: createSnapshotValidator,
+    // a concurrent ingest of the same position won every retry
+    errors: [409],
     replies: {
       201: created('Recorded', one('Position', alreadyRecorded)),
       200: ok('This exact snapshot was already recorded', one('Position', alreadyRecorded)),
@@ -281,6 +283,8 @@ export const operations: Operation[] = [
     abilities: ['positions:write'],
     throttled: true,
     body: createSnapshotBatchValidator,
+    // concurrent ingests of the same positions or new owners won every retry
+    errors: [409],
     replies: {
       201: created(
         'Recorded',

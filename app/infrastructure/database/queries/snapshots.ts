@@ -1,5 +1,6 @@
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { Asset } from '#domain/positions/types'
+import { DomainError } from '#domain/shared/errors'
 import type { PositionRow } from '#infrastructure/database/queries/latest_positions'
 
 export interface SnapshotRow {
@@ -114,10 +115,11 @@ export async function insertSnapshots(
  * Raised when another transaction created one of the wallets' users while
  * this one was creating it: locking that row now would take it out of id
  * order, so the caller starts its transaction over (the row exists by then).
+ * A conflict (409) if it keeps happening.
  */
-export class OwnersChangedError extends Error {
+export class OwnersChangedError extends DomainError {
   constructor() {
-    super('another ingest created one of these users meanwhile; start over')
+    super('E_CONFLICT', 'Another ingest was creating the same users; retry')
   }
 }
 
