@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import type { RawQueryBindings } from '@adonisjs/lucid/types/querybuilder'
 import features from '#config/features'
 import { DomainError } from '#domain/shared/errors'
 import type { AggregateType, EventType } from '#domain/events/event_types'
@@ -31,19 +32,22 @@ export interface RecordedEvent {
   occurredAt: Date
 }
 
-/** Events of one type for many aggregates, payload given column-wise (see appendUniform). */
-export interface UniformEvents {
+type PayloadValue = string | number | boolean | null
+
+/** Events of one type, one per row, whose payloads have the same flat keys (see appendUniform). */
+export interface UniformEvents<Row> {
   aggregateType: AggregateType
   eventType: EventType
-  aggregateIds: string[]
-  /** key -> one value per event; strings, numbers, booleans or null */
-  payload: Record<string, (string | number | boolean | null)[]>
+  rows: Row[]
+  aggregateId: (row: Row) => string
+  /** key -> the value of that key for a row */
+  payload: Record<string, (row: Row) => PayloadValue>
   metadata?: Record<string, unknown>
   occurredAt?: DateTime
 }
 
 /** The PostgreSQL array type that carries a payload column and comes out as the same JSON. */
-function arrayType(key: string, values: unknown[]): 'text' | 'numeric' | 'boolean' {
+function arrayType(key: string, values: PayloadValue[]): 'text' | 'numeric' | 'boolean' {
   const kinds = new Set(values.filter((v) => v !== null).map((v) => typeof v))
   if (kinds.size === 0 || (kinds.size === 1 && kinds.has('string'))) return 'text'
   if (kinds.size === 1 && kinds.has('number')) return 'numeric'
@@ -128,26 +132,22 @@ export class EventRecorder {
   }
 
   /**
-   * Many events of one type whose payloads have the same flat keys (a batch of
-   * snapshots): each key's values travel as one array, and the payload objects
-   * are built in SQL. As JSON objects a thousand snapshot events are ~630 KB
-   * for PostgreSQL to parse (bench/RESULTS.md: 45–56 → 42–44 ms an append).
-   * Same versions, chain and conflict rule as appendMany; nothing returned.
+   * One event per row, all of one type, payloads with the same flat keys (a
+   * batch of snapshots): each key's values travel as one array and the payload
+   * objects are built in SQL. As JSON objects a thousand snapshot events are
+   * ~630 KB for PostgreSQL to parse (bench/RESULTS.md: 45–56 → 42–44 ms an
+   * append). Same versions, chain and conflict rule as appendMany; nothing
+   * returned, and nothing computed while the event store is off.
    */
-  async appendUniform(trx: TransactionClientContract, batch: UniformEvents): Promise<void> {
-    if (!this.enabled || batch.aggregateIds.length === 0) return
-    const count = batch.aggregateIds.length
+  async appendUniform<Row>(
+    trx: TransactionClientContract,
+    batch: UniformEvents<Row>
+  ): Promise<void> {
+    if (!this.enabled || batch.rows.length === 0) return
     const keys = Object.keys(batch.payload)
-    const arrays: unknown[] = [batch.aggregateIds]
     const columns = keys.map((key, index) => {
-      const values = batch.payload[key]
-      if (values.length !== count) {
-        throw new Error(
-          `appendUniform: payload.${key} has ${values.length} values for ${count} events`
-        )
-      }
-      arrays.push(values)
-      return { key, alias: `c${index}`, type: arrayType(key, values) }
+      const values = batch.rows.map(batch.payload[key])
+      return { alias: `c${index}`, type: arrayType(key, values), values }
     })
     const pairs = columns.map((c) => `?::text, x.${c.alias}`).join(', ')
     await this.run(
@@ -163,7 +163,8 @@ export class EventRecorder {
         ...keys,
         JSON.stringify({ ...this.contextMetadata(), ...batch.metadata }),
         (batch.occurredAt ?? DateTime.utc()).toISO(),
-        ...arrays,
+        batch.rows.map(batch.aggregateId),
+        ...columns.map((c) => c.values),
       ],
       false
     )
@@ -236,7 +237,8 @@ export class EventRecorder {
         order by r.ord
         ${returning ? 'returning id, position, aggregate_type, aggregate_id, version, event_type, occurred_at' : ''}
         `,
-        bindings as any[]
+        // array bindings may hold nulls (pg sends NULL); Lucid's binding type has no room for them
+        bindings as RawQueryBindings
       )
       return result.rows
     } catch (error) {

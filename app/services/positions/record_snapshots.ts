@@ -181,15 +181,16 @@ function ingest(
     await eventRecorder.appendUniform(trx, {
       aggregateType: 'position',
       eventType: 'position.snapshot_recorded',
-      aggregateIds: created.map((row) => positionStreamId(row.userId, row.protocol, row.chainId)),
+      rows: created,
+      aggregateId: (row) => positionStreamId(row.userId, row.protocol, row.chainId),
       payload: {
-        snapshotId: created.map((row) => row.id),
-        userId: created.map((row) => row.userId),
-        walletAddress: created.map((row) => row.walletAddress),
-        protocol: created.map((row) => row.protocol),
-        chainId: created.map((row) => row.chainId),
-        healthFactor: created.map((row) => row.healthFactor),
-        snapshotAt: created.map((row) => row.snapshotAt),
+        snapshotId: (row) => row.id,
+        userId: (row) => row.userId,
+        walletAddress: (row) => row.walletAddress,
+        protocol: (row) => row.protocol,
+        chainId: (row) => row.chainId,
+        healthFactor: (row) => row.healthFactor,
+        snapshotAt: (row) => row.snapshotAt,
       },
     })
     if (ingestHooks.healthFactorAlerts) await evaluateHealthFactorAlerts(trx, created)
