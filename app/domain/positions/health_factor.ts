@@ -56,9 +56,25 @@ export function healthFactorOf(collateral: Asset[], debt: Asset[]): Big | null {
   return divide(borrowCapacityUsd(collateral), debtUsd)
 }
 
+/**
+ * The health factor as stored and printed: the exact quotient cut (not rounded)
+ * to 18 places. Dividing straight to 18 places rounding down is both exact and
+ * half the work of dividing to 40 and cutting (ingest computes one per snapshot).
+ */
 export function computeHealthFactor(collateral: Asset[], debt: Asset[]): string | null {
-  const hf = healthFactorOf(collateral, debt)
-  return hf === null ? null : toDecimalString(hf)
+  const debtUsd = totalValueUsd(debt)
+  if (debtUsd.eq(0)) return null
+  const capacity = borrowCapacityUsd(collateral)
+  const saved = { dp: Big.DP, rm: Big.RM }
+  Big.DP = OUTPUT_DP
+  Big.RM = Big.roundDown
+  try {
+    // big.js keeps no trailing zeros, so toFixed() prints the plain decimal as is
+    return capacity.div(debtUsd).toFixed()
+  } finally {
+    Big.DP = saved.dp
+    Big.RM = saved.rm
+  }
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Asset } from './types.js'
 import {
   borrowCapacityUsd,
   bufferToLiquidationPct,
+  computeHealthFactor,
   divide,
   healthFactorOf,
   isLiquidatable,
@@ -135,11 +136,11 @@ export function simulatePriceShock(
     collateral: shock(position.collateral, changes),
     debt: shock(position.debt, changes),
   }
-  const before = healthFactorOf(position.collateral, position.debt)
   const after = healthFactorOf(simulated.collateral, simulated.debt)
   return {
-    currentHealthFactor: before === null ? null : toDecimalString(before),
-    simulatedHealthFactor: after === null ? null : toDecimalString(after),
+    // printed exactly as ingest stores them
+    currentHealthFactor: computeHealthFactor(position.collateral, position.debt),
+    simulatedHealthFactor: computeHealthFactor(simulated.collateral, simulated.debt),
     liquidatable: isLiquidatable(after),
     bufferToLiquidationPct: bufferToLiquidationPct(after),
     collateralUsd: toDecimalString(totalValueUsd(simulated.collateral)),

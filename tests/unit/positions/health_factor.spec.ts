@@ -105,6 +105,15 @@ test.group('Positions | health factor against @aave/math-utils', () => {
     }
   })
 
+  test('the printed HF is the exact quotient cut to 18 places, never rounded up', ({ assert }) => {
+    // 1 × (1 − 10⁻⁴⁵) / 1: dividing to 40 places first rounded this up to "1"
+    const almostOne = `0.${'9'.repeat(45)}`
+    assert.equal(computeHealthFactor([usd('1', almostOne)], [usd('1')]), '0.999999999999999999')
+    assert.equal(computeHealthFactor([usd('2', '1')], [usd('3')]), '0.666666666666666666')
+    // the rounding mode is put back for everyone else
+    assert.equal(new Big(2).div(3).toFixed(2), '0.67')
+  })
+
   test('an asset without a liquidation threshold does not count as collateral', ({ assert }) => {
     assert.equal(computeHealthFactor([usd('1000', '0.8'), usd('5000')], [usd('400')]), '2')
   })
