@@ -1,5 +1,7 @@
 import router from '@adonisjs/core/services/router'
 import server from '@adonisjs/core/services/server'
+// request.original() for JSON bodies, copied on demand instead of on every request
+import '#infrastructure/http/original_body'
 
 server.errorHandler(() => import('#exceptions/handler'))
 
