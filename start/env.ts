@@ -34,6 +34,7 @@ export default await Env.create(new URL('../', import.meta.url), {
   SIWE_RPC_URL: Env.schema.string.optional(),
   ACCESS_TOKEN_TTL: Env.schema.string.optional(),
   ACCESS_TOKEN_CACHE_MS: Env.schema.number.optional(),
+  ACCESS_TOKEN_CACHE_NOTIFIED_MS: Env.schema.number.optional(),
 
   TELEGRAM_BOT_TOKEN: Env.schema.secret.optional(),
   TELEGRAM_BOT_USERNAME: Env.schema.string.optional(),

@@ -7,31 +7,36 @@ import {
   DbAccessTokensProvider,
 } from '@adonisjs/auth/access_tokens'
 import type { LucidTokenable } from '@adonisjs/auth/types/access_tokens'
+import revocations from './revocations.js'
 
 /**
  * A small time-bounded cache. Authentication otherwise costs three database
  * round trips per request (token row, last_used_at write, user row) — more
- * than the dashboard's actual query. Entries live `ttlMs` at most, so a token
- * revoked by another process (another replica, `tokens:revoke`) stops working
- * within that bound; this process evicts at once on logout/revoke.
+ * than the dashboard's actual query. How long an entry lives depends on
+ * whether this process hears revocations (./revocations.ts): while it does,
+ * a token revoked anywhere is dropped at once and entries may live long
+ * (ACCESS_TOKEN_CACHE_NOTIFIED_MS); while it does not, a token revoked by
+ * another process stops working within ACCESS_TOKEN_CACHE_MS. This process
+ * evicts at once on logout/revoke either way.
  */
 class TtlCache<V> {
-  #entries = new Map<string, { value: V; until: number }>()
+  #entries = new Map<string, { value: V; loadedAt: number }>()
   /**
    * Bumped by every eviction: a load that started before one does not cache
    * its result (a logout during a verification must not bring the token back).
    */
   #evictions = 0
 
+  /** `ttlMs` is asked at each use: the bound changes with the revocation listener's state. */
   constructor(
-    private ttlMs: number,
+    private ttlMs: () => number,
     private maxEntries = 50_000
   ) {}
 
   /** The cached value, else `load()`'s (cached unless an eviction happened while it ran). */
   async fetch(key: string, load: () => Promise<V | null>): Promise<V | null> {
     const hit = this.#entries.get(key)
-    if (hit && hit.until > Date.now()) return hit.value
+    if (hit && hit.loadedAt + this.ttlMs() > Date.now()) return hit.value
     return this.#load(key, load)
   }
 
@@ -48,13 +53,13 @@ class TtlCache<V> {
   }
 
   #set(key: string, value: V, loadedAt: number) {
-    if (this.ttlMs <= 0) return
+    if (this.ttlMs() <= 0) return
     this.#entries.delete(key)
     if (this.#entries.size >= this.maxEntries) {
       // Map iterates in insertion order: drop the oldest.
       this.#entries.delete(this.#entries.keys().next().value!)
     }
-    this.#entries.set(key, { value, until: loadedAt + this.ttlMs })
+    this.#entries.set(key, { value, loadedAt })
   }
 
   delete(key: string) {
@@ -73,7 +78,16 @@ class TtlCache<V> {
   }
 }
 
-const ttlMs = () => Number(process.env.ACCESS_TOKEN_CACHE_MS ?? 5000)
+/**
+ * The bound of a cache created now: ACCESS_TOKEN_CACHE_MS (0 turns caching
+ * off), or ACCESS_TOKEN_CACHE_NOTIFIED_MS while revocations are heard.
+ */
+function cacheBound(): () => number {
+  const unheard = Number(process.env.ACCESS_TOKEN_CACHE_MS ?? 5_000)
+  const heard = Number(process.env.ACCESS_TOKEN_CACHE_NOTIFIED_MS ?? 300_000)
+  if (!(unheard > 0)) return () => 0
+  return () => (revocations.listening ? Math.max(heard, unheard) : unheard)
+}
 
 /** How stale `last_used_at` may be: writing it on every cache miss put a commit on the read path. */
 const LAST_USED_RESOLUTION_MS = 60_000
@@ -85,7 +99,9 @@ function keyOf(value: Secret<string>) {
 export class CachedDbAccessTokensProvider<
   Model extends LucidModel,
 > extends DbAccessTokensProvider<Model> {
-  #cache = new TtlCache<AccessToken>(ttlMs())
+  #bound = cacheBound()
+  #cache = new TtlCache<AccessToken>(this.#bound)
+  #subscribed = false
 
   static forModel<M extends LucidModel>(
     model: M,
@@ -95,6 +111,17 @@ export class CachedDbAccessTokensProvider<
   }
 
   async verify(tokenValue: Secret<string>): Promise<AccessToken | null> {
+    if (!this.#subscribed && this.#bound() > 0) {
+      this.#subscribed = true
+      revocations.subscribe({
+        revoked: (table, ids) => {
+          if (table !== this.table) return
+          if (ids === '*') this.#cache.clear()
+          else this.#cache.deleteWhere((t) => ids.has(String(t.identifier)))
+        },
+        gap: () => this.#cache.clear(),
+      })
+    }
     const token = await this.#cache.fetch(keyOf(tokenValue), () =>
       this.verifyInDatabase(tokenValue)
     )
@@ -171,7 +198,10 @@ export class CachedLucidUserProvider<
   TokenableProperty extends string,
   UserModel extends LucidTokenable<TokenableProperty>,
 > extends AccessTokensLucidUserProvider<TokenableProperty, UserModel> {
-  #rows = new TtlCache<Record<string, unknown>>(ttlMs())
+  // A user row is only looked up for a token just verified (deleting a user
+  // deletes its tokens), and what routes take from it never changes: the same
+  // bound as the tokens, no revocations of its own.
+  #rows = new TtlCache<Record<string, unknown>>(cacheBound())
 
   async findById(identifier: string | number | bigint) {
     const model = await this.getModel()

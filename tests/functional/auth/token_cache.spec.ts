@@ -1,4 +1,6 @@
 import { test } from '@japa/runner'
+import pg from 'pg'
+import dbConfig from '#config/database'
 import db from '@adonisjs/lucid/services/db'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { Secret } from '@adonisjs/core/helpers'
@@ -9,15 +11,26 @@ import {
 } from '#infrastructure/auth/cached_providers'
 import { UserFactory } from '#factories/user_factory'
 import { User } from '#models'
+import revocations from '#infrastructure/auth/revocations'
 
-/** A provider built while ACCESS_TOKEN_CACHE_MS is `ms` (the caches read it when created). */
-function withCacheMs<T>(ms: number, create: () => T): T {
-  const previous = process.env.ACCESS_TOKEN_CACHE_MS
-  process.env.ACCESS_TOKEN_CACHE_MS = String(ms)
+const BOUNDS = ['ACCESS_TOKEN_CACHE_MS', 'ACCESS_TOKEN_CACHE_NOTIFIED_MS'] as const
+
+/**
+ * A provider built while the cache bounds are `ms`, or `unheard`/`heard` (the
+ * caches read them when created): whether this process hears revocations or
+ * not, entries live `ms`.
+ */
+function withCacheMs<T>(ms: number | { unheard: number; heard: number }, create: () => T): T {
+  const previous = BOUNDS.map((name) => process.env[name])
+  const [unheard, heard] = typeof ms === 'number' ? [ms, ms] : [ms.unheard, ms.heard]
+  process.env.ACCESS_TOKEN_CACHE_MS = String(unheard)
+  process.env.ACCESS_TOKEN_CACHE_NOTIFIED_MS = String(heard)
   try {
     return create()
   } finally {
-    process.env.ACCESS_TOKEN_CACHE_MS = previous
+    BOUNDS.forEach((name, i) =>
+      previous[i] === undefined ? delete process.env[name] : (process.env[name] = previous[i])
+    )
   }
 }
 
@@ -51,6 +64,8 @@ async function tokenFixture(cacheMs: number) {
 }
 
 test.group('Auth | verified-token cache', (group) => {
+  // listening before the first test: (re)connecting empties every cache
+  group.setup(() => revocations.start())
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
   test('serves repeat verifications from memory, evicts on logout, and is bounded in time', async ({
@@ -212,5 +227,128 @@ test.group('Auth | verified-token cache', (group) => {
       .update({ last_used_at: old })
     await provider.verify(new Secret(value))
     assert.isAbove((await lastUsed()).getTime(), old.getTime() + 60_000)
+  })
+})
+
+/** Resolves with the payloads heard on the channel while `act` runs (and a moment after). */
+async function heardDuring(act: () => Promise<unknown>): Promise<string[]> {
+  const client = new pg.Client(dbConfig.connections.postgres.connection as pg.ClientConfig)
+  const heard: string[] = []
+  client.on('notification', (m) => heard.push(m.payload ?? ''))
+  await client.connect()
+  try {
+    await client.query('listen access_tokens_revoked')
+    await act()
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    return heard
+  } finally {
+    await client.end()
+  }
+}
+
+async function until(condition: () => Promise<boolean> | boolean, timeoutMs = 3_000) {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) return false
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  return true
+}
+
+// Committed rows: notifications are delivered when a transaction commits.
+test.group('Auth | revocations heard from PostgreSQL', (group) => {
+  group.setup(() => revocations.start())
+  group.each.teardown(async () => {
+    await db
+      .from('users')
+      .where('wallet_address', 'like', '0x00000000000000000000000000000000000e%')
+      .delete()
+  })
+  const wallet = (n: number) =>
+    `0x00000000000000000000000000000000000e${String(n).padStart(4, '0')}`
+
+  test('deleting a token announces it; a changed token too; last_used_at does not', async ({
+    assert,
+  }) => {
+    const provider = tokenProvider(0)
+    const user = await UserFactory.merge({ walletAddress: wallet(1) }).create()
+    const a = await provider.create(user)
+    const b = await provider.create(user)
+    const heard = await heardDuring(async () => {
+      await db
+        .from('auth_access_tokens')
+        .where('id', String(a.identifier))
+        .update({ last_used_at: new Date() })
+      await db
+        .from('auth_access_tokens')
+        .where('id', String(a.identifier))
+        .update({ expires_at: new Date() })
+      await db.from('auth_access_tokens').where('id', String(b.identifier)).delete()
+    })
+    assert.deepEqual(heard, [
+      `auth_access_tokens:${a.identifier}`,
+      `auth_access_tokens:${b.identifier}`,
+    ])
+
+    // a statement deleting many says "all of them" instead of listing each
+    for (let i = 0; i < 101; i++) await provider.create(user)
+    const many = await heardDuring(() =>
+      db.from('auth_access_tokens').where('tokenable_id', user.id).delete()
+    )
+    assert.deepEqual(many, ['auth_access_tokens:*'])
+  })
+
+  test('a token revoked by another process is dropped at once, not when its time is up', async ({
+    assert,
+  }) => {
+    assert.isTrue(revocations.listening)
+    const provider = tokenProvider(60_000)
+    const user = await UserFactory.merge({ walletAddress: wallet(2) }).create()
+    const value = new Secret((await provider.create(user)).value!.release())
+    assert.isNotNull(await provider.verify(value))
+    // what logout on another replica does, committed
+    await db.from('auth_access_tokens').where('tokenable_id', user.id).delete()
+    assert.isTrue(await until(async () => (await provider.verify(value)) === null))
+  })
+
+  test('while revocations go unheard, entries live the short bound; a reconnection empties the cache', async ({
+    assert,
+  }) => {
+    const provider = withCacheMs({ unheard: 200, heard: 60_000 }, () =>
+      CachedDbAccessTokensProvider.forModel(User, {
+        table: 'auth_access_tokens',
+        type: 'user_token',
+        prefix: 'usr_',
+      })
+    )
+    const user = await UserFactory.merge({ walletAddress: wallet(3) }).create()
+    const value = new Secret((await provider.create(user)).value!.release())
+    const probe = provider as unknown as {
+      verifyInDatabase: (v: Secret<string>) => Promise<unknown>
+    }
+    const read = probe.verifyInDatabase.bind(provider)
+    let reads = 0
+    probe.verifyInDatabase = (v) => (reads++, read(v))
+
+    assert.isNotNull(await provider.verify(value))
+    assert.isNotNull(await provider.verify(value))
+    assert.equal(reads, 1)
+
+    // the listener's connection is killed (a restart, a proxy): nothing cached survives it
+    await db.rawQuery(
+      `select pg_terminate_backend(pid) from pg_stat_activity where query = 'listen access_tokens_revoked'`
+    )
+    assert.isTrue(await until(() => !revocations.listening))
+    assert.isNotNull(await provider.verify(value))
+    assert.equal(reads, 2)
+    // unheard, a revocation elsewhere is bounded by the short bound only
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    assert.isNotNull(await provider.verify(value))
+    assert.equal(reads, 3)
+
+    // back (retried every second): what was cached meanwhile is dropped once more
+    assert.isTrue(await until(() => revocations.listening))
+    assert.isNotNull(await provider.verify(value))
+    assert.equal(reads, 4)
   })
 })
