@@ -78,6 +78,8 @@ const benches = [
   (await import('./rules.bench.js')).default,
   (await import('./state.bench.js')).default,
   (await import('./load.bench.js')).default,
+  // only when named: a tool for comparing two checkouts (see the file)
+  ...(selected.includes('ab') ? [(await import('./ab.bench.js')).default] : []),
 ]
 let failed = 0
 for (const bench of benches) {

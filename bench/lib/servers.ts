@@ -36,10 +36,11 @@ function start(
   args: string[],
   port: number,
   readyPath: string,
-  extraEnv: Record<string, string> = {}
+  extraEnv: Record<string, string> = {},
+  cwd = ROOT
 ) {
   const child: ChildProcess = spawn(process.execPath, args, {
-    cwd: ROOT,
+    cwd,
     // Production settings where .env.test differs (it turns the auth cache off for tests).
     env: {
       ...process.env,
@@ -67,8 +68,11 @@ function start(
 }
 
 /** The real API (`pnpm start`'s entry point) in a child process. */
-export async function startApi(env: Record<string, string> = {}): Promise<RunningServer> {
-  const { ready, server } = start(['bin/start.js'], await freePort(), '/health/live', env)
+export async function startApi(
+  env: Record<string, string> = {},
+  root = ROOT
+): Promise<RunningServer> {
+  const { ready, server } = start(['bin/start.js'], await freePort(), '/health/live', env, root)
   await ready
   return server
 }
