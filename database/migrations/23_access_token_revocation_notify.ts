@@ -6,8 +6,10 @@ import { BaseSchema } from '@adonisjs/lucid/schema'
  * or changed where it matters is announced on `access_tokens_revoked` when the
  * deleting transaction commits, so each process drops it at once instead of
  * serving it until its cache entry runs out. Payload: "<table>:<id>,<id>…",
- * or "<table>:*" (drop them all) when a statement deletes more than 100.
- * Writing last_used_at announces nothing.
+ * or "<table>:*" (drop them all) when a statement deletes more than 100 or the
+ * table is truncated. Writing last_used_at announces nothing. Triggers do not
+ * fire under session_replication_role = replica (a restore, logical
+ * replication): a process checks they are enabled when it starts listening.
  */
 const TABLES = ['auth_access_tokens', 'api_client_tokens']
 
@@ -34,7 +36,19 @@ export default class extends BaseSchema {
       end
       $$
     `)
+    this.schema.raw(`
+      create function access_tokens_truncated() returns trigger language plpgsql as $$
+      begin
+        perform pg_notify('access_tokens_revoked', tg_table_name || ':*');
+        return null;
+      end
+      $$
+    `)
     for (const table of TABLES) {
+      this.schema.raw(`
+        create trigger ${table}_truncated after truncate on ${table}
+        for each statement execute function access_tokens_truncated()
+      `)
       this.schema.raw(`
         create trigger ${table}_deleted after delete on ${table}
         referencing old table as gone
@@ -54,7 +68,9 @@ export default class extends BaseSchema {
     for (const table of TABLES) {
       this.schema.raw(`drop trigger if exists ${table}_changed on ${table}`)
       this.schema.raw(`drop trigger if exists ${table}_deleted on ${table}`)
+      this.schema.raw(`drop trigger if exists ${table}_truncated on ${table}`)
     }
+    this.schema.raw('drop function if exists access_tokens_truncated()')
     this.schema.raw('drop function if exists access_token_changed()')
     this.schema.raw('drop function if exists access_tokens_deleted()')
   }

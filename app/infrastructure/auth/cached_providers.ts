@@ -199,8 +199,10 @@ export class CachedLucidUserProvider<
   UserModel extends LucidTokenable<TokenableProperty>,
 > extends AccessTokensLucidUserProvider<TokenableProperty, UserModel> {
   // A user row is only looked up for a token just verified (deleting a user
-  // deletes its tokens), and what routes take from it never changes: the same
-  // bound as the tokens, no revocations of its own.
+  // deletes its tokens), so it shares the tokens' bound — up to 5 minutes —
+  // with no announcements of its own. That holds only while routes take
+  // nothing mutable from the guard's user: its id and wallet (users), id and
+  // name (clients). Anything else must be read fresh.
   #rows = new TtlCache<Record<string, unknown>>(cacheBound())
 
   async findById(identifier: string | number | bigint) {

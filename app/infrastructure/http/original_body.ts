@@ -13,28 +13,35 @@ import bodyParserConfig from '#config/bodyparser'
  */
 const frameworkSetInitialBody = HttpRequest.prototype.setInitialBody
 const frameworkOriginal = HttpRequest.prototype.original
-const jsonTypes = bodyParserConfig.json.types
+const jsonConfig = bodyParserConfig.json
+// Parsing the raw text again gives what bodyparser gave only while it neither
+// trims nor nulls (config/bodyparser.ts); otherwise the framework's copy stays.
+const reparseable = !jsonConfig.convertEmptyStringsToNull && !jsonConfig.trimWhitespaces
 
 interface Received {
+  body: Record<string, any>
   query: Record<string, any>
   copy?: Record<string, any>
 }
 const jsonBodies = new WeakMap<HttpRequest, Received>()
 
 HttpRequest.macro('setInitialBody', function (this: HttpRequest, body: Record<string, any>) {
-  if (!this.is(jsonTypes)) return frameworkSetInitialBody.call(this, body)
+  if (!reparseable || !this.is(jsonConfig.types)) return frameworkSetInitialBody.call(this, body)
   if (jsonBodies.has(this)) {
     throw new Error('Cannot re-set initial body. Use "request.updateBody" instead')
   }
-  jsonBodies.set(this, { query: structuredClone(this.qs()) })
+  jsonBodies.set(this, { body, query: structuredClone(this.qs()) })
   this.updateBody(body)
 })
 
-HttpRequest.macro('original', function (this: HttpRequest) {
+HttpRequest.macro('original', function (this: HttpRequest): Record<string, any> {
   const received = jsonBodies.get(this)
   if (!received) return frameworkOriginal.call(this)
-  const copy =
-    received.copy ?? Object.freeze({ ...safeParse(this.raw() ?? '{}'), ...received.query })
+  if (received.copy) return received.copy
+  // without the raw text (a request built by hand), the body as it is now
+  const raw = this.raw()
+  const body = raw === null ? structuredClone(received.body) : safeParse(raw)
+  const copy = Object.freeze({ ...body, ...received.query })
   received.copy = copy
   return copy
 })

@@ -4,16 +4,16 @@ import { Socket } from 'node:net'
 import { RequestFactory } from '@adonisjs/core/factories/http'
 import '#infrastructure/http/original_body'
 
-/** A request as bodyparser leaves it: body set once, raw text kept. */
-function received(contentType: string, raw: string, parsed: Record<string, any>) {
+/** A request as bodyparser leaves it: body set once, raw text kept (unless `raw` is null). */
+function received(contentType: string, raw: string | null, parsed: Record<string, any>) {
   const req = new IncomingMessage(new Socket())
   req.method = 'POST'
   req.url = '/api/v1/things?page=2'
   req.headers['content-type'] = contentType
-  req.headers['content-length'] = String(Buffer.byteLength(raw))
+  req.headers['content-length'] = String(Buffer.byteLength(raw ?? JSON.stringify(parsed)))
   const request = new RequestFactory().merge({ req }).create()
   request.setInitialBody(parsed)
-  request.updateRawBody(raw)
+  if (raw !== null) request.updateRawBody(raw)
   return request
 }
 
@@ -53,6 +53,16 @@ test.group('HTTP | request.original()', () => {
     const request = received('application/json', '{"snapshots":[{"amount":"2"}]}', parsed)
     assert.strictEqual(request.body(), parsed)
     assert.deepEqual(request.original().snapshots, [{ amount: '2' }])
+  })
+
+  test('JSON without its raw text (a request built by hand): a copy of the body as it is', ({
+    assert,
+  }) => {
+    const request = received('application/json', null, { nested: { a: 1 } })
+    const original = request.original()
+    assert.deepEqual(original, { nested: { a: 1 }, page: '2' })
+    request.body().nested.a = 2
+    assert.equal(request.original().nested.a, 1)
   })
 
   test('a form body keeps the framework’s copy, made when it was set', ({ assert }) => {
