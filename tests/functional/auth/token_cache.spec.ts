@@ -34,7 +34,7 @@ function withCacheMs<T>(ms: number | { unheard: number; heard: number }, create:
   }
 }
 
-const tokenProvider = (cacheMs: number) =>
+const tokenProvider = (cacheMs: number | { unheard: number; heard: number }) =>
   withCacheMs(cacheMs, () =>
     CachedDbAccessTokensProvider.forModel(User, {
       table: 'auth_access_tokens',
@@ -267,14 +267,6 @@ test.group('Auth | revocations heard from PostgreSQL', (group) => {
   })
   const WALLETS = '0x00000000000000000000000000000000000e'
   const wallet = (n: number) => `${WALLETS}${String(n).padStart(4, '0')}`
-  const userTokens = (cacheMs: number | { unheard: number; heard: number }) =>
-    withCacheMs(cacheMs, () =>
-      CachedDbAccessTokensProvider.forModel(User, {
-        table: 'auth_access_tokens',
-        type: 'user_token',
-        prefix: 'usr_',
-      })
-    )
   /** Kills the listener's connection, as a restart or a proxy would. */
   const killListener = () => db.rawQuery('select pg_terminate_backend(?)', [revocations.backendPid])
 
@@ -342,7 +334,7 @@ test.group('Auth | revocations heard from PostgreSQL', (group) => {
 
   test('losing the listener empties the cache, and so does getting it back', async ({ assert }) => {
     // the unheard bound is longer than the reconnection: only the emptying explains a read
-    const provider = userTokens({ unheard: 10_000, heard: 60_000 })
+    const provider = tokenProvider({ unheard: 10_000, heard: 60_000 })
     const user = await UserFactory.merge({ walletAddress: wallet(4) }).create()
     const value = new Secret((await provider.create(user)).value!.release())
     const probe = provider as unknown as {
