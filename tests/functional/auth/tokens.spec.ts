@@ -7,6 +7,7 @@ import { UserFactory } from '#factories/user_factory'
 import { serviceToken, signIn, userToken } from '#tests/helpers/auth'
 import TokensCreate from '#commands/tokens_create'
 import { ApiClient } from '#models'
+import limiter from '@adonisjs/limiter/services/main'
 
 test.group('Auth | user tokens expire and can be revoked', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
@@ -95,7 +96,13 @@ test.group('Auth | users and services are separate callers', (group) => {
 })
 
 test.group('Auth | rate limits', (group) => {
-  group.each.setup(() => testUtils.db().withGlobalTransaction())
+  group.each.setup(async () => {
+    // Earlier tests spent this IP's budget with the limit lifted, and counters
+    // commit on a connection of their own (config/limiter.ts): start from zero,
+    // before the test's transaction.
+    await db.from('rate_limits').delete()
+    return testUtils.db().withGlobalTransaction()
+  })
   group.each.teardown(() => {
     env.set('RATE_LIMIT_AUTH_PER_MINUTE', 1_000_000)
     env.set('RATE_LIMIT_API_PER_MINUTE', 1_000_000)
@@ -106,8 +113,6 @@ test.group('Auth | rate limits', (group) => {
     assert,
   }) => {
     env.set('RATE_LIMIT_AUTH_PER_MINUTE', 3)
-    // Earlier tests spent this IP's budget with the limit lifted; start from zero.
-    await db.from('rate_limits').delete()
     const statuses = []
     for (let i = 0; i < 5; i++) statuses.push((await client.get('/api/v1/auth/nonce')).status())
     assert.deepEqual(statuses, [200, 200, 200, 429, 429])
@@ -173,5 +178,30 @@ test.group('Auth | tokens:create', (group) => {
     await command.exec()
     assert.equal(command.exitCode, 1)
     assert.isNull(await ApiClient.findBy('name', 'feed'))
+  })
+})
+
+test.group('Auth | rate-limit counters', (group) => {
+  group.teardown(async () => {
+    await db.from('rate_limits').where('key', 'like', '%limiter-store-probe').delete()
+  })
+
+  test('are never part of a transaction that was open when their store was built', async ({
+    assert,
+  }) => {
+    await db.beginGlobalTransaction()
+    try {
+      // options no limiter has used yet: the manager builds a new store now
+      await limiter
+        .use('database', { requests: 7, duration: '17 seconds' })
+        .consume('limiter-store-probe')
+    } finally {
+      await db.rollbackGlobalTransaction()
+    }
+    // The store used to run on that transaction's connection: rolled back with it,
+    // and afterwards on whatever next held that connection.
+    const rows = await db.from('rate_limits').where('key', 'like', '%limiter-store-probe')
+    assert.lengthOf(rows, 1)
+    assert.equal(rows[0].points, 1)
   })
 })
