@@ -24,6 +24,7 @@ export default defineConfig({
   ],
 
   preloads: [
+    () => import('#start/database'),
     () => import('#start/routes'),
     () => import('#start/kernel'),
     { file: () => import('#start/scheduler'), environment: ['console'] },
