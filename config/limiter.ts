@@ -22,14 +22,17 @@ function databaseStore(
     const emitter = await app.container.make('emitter')
     const { QueryClient } = await import('@adonisjs/lucid/database')
     const { default: LimiterDatabaseStore } = await import('@adonisjs/limiter/stores/database')
-    db.manager.connect(config.connectionName)
-    const connection = db.manager.get(config.connectionName)?.connection
-    if (!connection) {
-      throw new Error(`config/limiter.ts: no database connection "${config.connectionName}"`)
+    // Looked up for each store, as the framework does: a connection closed and
+    // reopened since is not the one an older store was given.
+    return (options: LimiterConsumptionOptions) => {
+      db.manager.connect(config.connectionName)
+      const connection = db.manager.get(config.connectionName)?.connection
+      if (!connection) {
+        throw new Error(`config/limiter.ts: no database connection "${config.connectionName}"`)
+      }
+      const client = new QueryClient('write', connection, emitter)
+      return new LimiterDatabaseStore(client, { ...config, ...options })
     }
-    const client = new QueryClient('write', connection, emitter)
-    return (options: LimiterConsumptionOptions) =>
-      new LimiterDatabaseStore(client, { ...config, ...options })
   })
 }
 
