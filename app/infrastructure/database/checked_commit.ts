@@ -32,7 +32,6 @@ function checked<T extends TransactionClientContract>(trx: T): T {
   return trx
 }
 
-// Lucid's overloads (callback and options, or options alone) are passed through as they came.
 const frameworkTransaction = QueryClient.prototype.transaction as unknown as (
   this: QueryClient,
   ...args: unknown[]
@@ -47,7 +46,10 @@ QueryClient.prototype.transaction = function (this: QueryClient, ...args: unknow
       options
     )
   }
+  // Lucid's Database.transaction(options) hands the options over in the callback's
+  // place, where QueryClient.transaction does not read them: an isolation level was
+  // silently dropped. They go where they are read.
   return frameworkTransaction
-    .apply(this, args)
+    .call(this, undefined, options ?? callback)
     .then((trx) => checked(trx as TransactionClientContract))
 } as QueryClient['transaction']
