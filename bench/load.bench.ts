@@ -42,16 +42,25 @@ async function spread(
 ) {
   const latencies: number[] = []
   let errors = 0
+  // What the errors were: one unexplained run had 106, and a bare count said nothing.
+  const failures: Record<string, number> = {}
+  const count = (kind: string, n = 1) => {
+    if (n > 0) failures[kind] = (failures[kind] ?? 0) + n
+  }
   const started = performance.now()
   const one = (opts: autocannon.Options) =>
     new Promise<void>((resolve, reject) => {
       const instance = autocannon(opts, (error, result) => {
         if (error) return reject(error)
-        errors += result.errors + result.timeouts + result.non2xx
+        // autocannon's errors include its timeouts
+        errors += result.errors + result.non2xx
+        count('timeout', result.timeouts)
+        count('socket error', result.errors - result.timeouts)
         resolve()
       })
-      instance.on('response', (_client, _statusCode, _bytes, responseTime) => {
+      instance.on('response', (_client, statusCode, _bytes, responseTime) => {
         latencies.push(responseTime)
+        if (statusCode < 200 || statusCode > 299) count(String(statusCode))
       })
     })
   if (phases <= 1) {
@@ -77,6 +86,7 @@ async function spread(
     p50: at(0.5),
     p99: at(0.99),
     errors,
+    ...(errors > 0 ? { failures } : {}),
   }
 }
 
