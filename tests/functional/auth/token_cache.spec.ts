@@ -12,6 +12,7 @@ import {
 import { UserFactory } from '#factories/user_factory'
 import { ApiClient, User } from '#models'
 import revocations from '#infrastructure/auth/revocations'
+import { TcpProxy } from '#tests/helpers/tcp_proxy'
 
 const BOUNDS = ['ACCESS_TOKEN_CACHE_MS', 'ACCESS_TOKEN_CACHE_NOTIFIED_MS'] as const
 
@@ -360,6 +361,54 @@ test.group('Auth | revocations heard from PostgreSQL', (group) => {
     assert.isNotNull(await provider.verify(value))
     assert.equal(reads, 3)
   })
+
+  test('a connection that goes silent (no error, no close) stops counting within seconds', async ({
+    assert,
+  }) => {
+    // The listener reconnects through a relay that will stop forwarding without closing.
+    const connection = dbConfig.connections.postgres.connection as pg.ClientConfig
+    const target = new pg.Client(connection) // never connected: where it points, resolved
+    const proxy = await new TcpProxy({ host: target.host, port: target.port }).start()
+    const original = { ...connection }
+    Object.assign(connection, {
+      connectionString: undefined,
+      host: '127.0.0.1',
+      port: proxy.port,
+      user: target.user,
+      password: target.password,
+      database: target.database,
+    })
+    try {
+      await killListener()
+      assert.isTrue(
+        await until(() => revocations.listening && proxy.connections > 0, 5_000),
+        'listening through the relay'
+      )
+      const provider = tokenProvider({ unheard: 10_000, heard: 60_000 })
+      const user = await UserFactory.merge({ walletAddress: wallet(5) }).create()
+      const value = new Secret((await provider.create(user)).value!.release())
+      const probe = provider as unknown as {
+        verifyInDatabase: (v: Secret<string>) => Promise<unknown>
+      }
+      const read = probe.verifyInDatabase.bind(provider)
+      let reads = 0
+      probe.verifyInDatabase = (v) => (reads++, read(v))
+      assert.isNotNull(await provider.verify(value))
+      assert.isNotNull(await provider.verify(value))
+      assert.equal(reads, 1)
+
+      proxy.freeze()
+      // the heartbeat: a ping every 2 s, its echo due within 1 s
+      assert.isTrue(await until(() => !revocations.listening, 4_000), 'silence noticed')
+      assert.isNotNull(await provider.verify(value))
+      assert.equal(reads, 2, 'what was cached while it could not hear was dropped')
+    } finally {
+      for (const key of Object.keys(connection)) delete (connection as Record<string, unknown>)[key]
+      Object.assign(connection, original)
+      await proxy.stop()
+    }
+    assert.isTrue(await until(() => revocations.listening, 5_000), 'back on a direct connection')
+  }).timeout(20_000)
 
   test('without the announcing triggers enabled, a process does not count as listening', async ({
     assert,
