@@ -64,6 +64,20 @@ async function tokenFixture(cacheMs: number) {
   }
 }
 
+/** A token of a new user with `walletAddress`, through a provider whose database reads are counted. */
+async function countedToken(cacheMs: Parameters<typeof tokenProvider>[0], walletAddress: string) {
+  const provider = tokenProvider(cacheMs)
+  const user = await UserFactory.merge({ walletAddress }).create()
+  const value = new Secret((await provider.create(user)).value!.release())
+  const probe = provider as unknown as {
+    verifyInDatabase: (v: Secret<string>) => Promise<unknown>
+  }
+  const read = probe.verifyInDatabase.bind(provider)
+  let reads = 0
+  probe.verifyInDatabase = (v) => (reads++, read(v))
+  return { verify: () => provider.verify(value), reads: () => reads }
+}
+
 test.group('Auth | verified-token cache', (group) => {
   // listening before the first test: (re)connecting empties every cache
   group.setup(() => revocations.start())
@@ -335,31 +349,23 @@ test.group('Auth | revocations heard from PostgreSQL', (group) => {
 
   test('losing the listener empties the cache, and so does getting it back', async ({ assert }) => {
     // the unheard bound is longer than the reconnection: only the emptying explains a read
-    const provider = tokenProvider({ unheard: 10_000, heard: 60_000 })
-    const user = await UserFactory.merge({ walletAddress: wallet(4) }).create()
-    const value = new Secret((await provider.create(user)).value!.release())
-    const probe = provider as unknown as {
-      verifyInDatabase: (v: Secret<string>) => Promise<unknown>
-    }
-    const read = probe.verifyInDatabase.bind(provider)
-    let reads = 0
-    probe.verifyInDatabase = (v) => (reads++, read(v))
+    const token = await countedToken({ unheard: 10_000, heard: 60_000 }, wallet(4))
 
-    assert.isNotNull(await provider.verify(value))
-    assert.isNotNull(await provider.verify(value))
-    assert.equal(reads, 1)
+    assert.isNotNull(await token.verify())
+    assert.isNotNull(await token.verify())
+    assert.equal(token.reads(), 1)
 
     await killListener()
     assert.isTrue(await until(() => !revocations.listening))
-    assert.isNotNull(await provider.verify(value))
-    assert.equal(reads, 2)
-    assert.isNotNull(await provider.verify(value))
-    assert.equal(reads, 2)
+    assert.isNotNull(await token.verify())
+    assert.equal(token.reads(), 2)
+    assert.isNotNull(await token.verify())
+    assert.equal(token.reads(), 2)
 
     // back (retried every second): what was cached meanwhile went unchecked, it is dropped
     assert.isTrue(await until(() => revocations.listening))
-    assert.isNotNull(await provider.verify(value))
-    assert.equal(reads, 3)
+    assert.isNotNull(await token.verify())
+    assert.equal(token.reads(), 3)
   })
 
   test('a connection that goes silent (no error, no close) stops counting within seconds', async ({
@@ -384,24 +390,16 @@ test.group('Auth | revocations heard from PostgreSQL', (group) => {
         await until(() => revocations.listening && proxy.connections > 0, 5_000),
         'listening through the relay'
       )
-      const provider = tokenProvider({ unheard: 10_000, heard: 60_000 })
-      const user = await UserFactory.merge({ walletAddress: wallet(5) }).create()
-      const value = new Secret((await provider.create(user)).value!.release())
-      const probe = provider as unknown as {
-        verifyInDatabase: (v: Secret<string>) => Promise<unknown>
-      }
-      const read = probe.verifyInDatabase.bind(provider)
-      let reads = 0
-      probe.verifyInDatabase = (v) => (reads++, read(v))
-      assert.isNotNull(await provider.verify(value))
-      assert.isNotNull(await provider.verify(value))
-      assert.equal(reads, 1)
+      const token = await countedToken({ unheard: 10_000, heard: 60_000 }, wallet(5))
+      assert.isNotNull(await token.verify())
+      assert.isNotNull(await token.verify())
+      assert.equal(token.reads(), 1)
 
       proxy.freeze()
       // the heartbeat: a ping every 2 s, its echo due within 1 s
       assert.isTrue(await until(() => !revocations.listening, 4_000), 'silence noticed')
-      assert.isNotNull(await provider.verify(value))
-      assert.equal(reads, 2, 'what was cached while it could not hear was dropped')
+      assert.isNotNull(await token.verify())
+      assert.equal(token.reads(), 2, 'what was cached while it could not hear was dropped')
     } finally {
       for (const key of Object.keys(connection)) delete (connection as Record<string, unknown>)[key]
       Object.assign(connection, original)
