@@ -2,6 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
+/** Server logs are dropped unless BENCH_LOG_LEVEL names a level (then on stdout). */
+const LOG_LEVEL = process.env.BENCH_LOG_LEVEL
+
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 export function freePort(): Promise<number> {
@@ -46,11 +49,11 @@ function start(
       ...process.env,
       PORT: String(port),
       HOST: '127.0.0.1',
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+      LOG_LEVEL: LOG_LEVEL ?? 'silent',
       ACCESS_TOKEN_CACHE_MS: '5000',
       ...extraEnv,
     },
-    stdio: ['ignore', process.env.BENCH_LOG_LEVEL ? 'inherit' : 'ignore', 'inherit'],
+    stdio: ['ignore', LOG_LEVEL ? 'inherit' : 'ignore', 'inherit'],
   })
   const url = `http://127.0.0.1:${port}`
   return {
@@ -92,8 +95,8 @@ export async function startBare(): Promise<RunningServer> {
 export function startWorker(env: Record<string, string> = {}): RunningServer {
   const child: ChildProcess = spawn(process.execPath, ['ace.js', 'queue:work'], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent', ...env },
-    stdio: ['ignore', process.env.BENCH_LOG_LEVEL ? 'inherit' : 'ignore', 'inherit'],
+    env: { ...process.env, LOG_LEVEL: LOG_LEVEL ?? 'silent', ...env },
+    stdio: ['ignore', LOG_LEVEL ? 'inherit' : 'ignore', 'inherit'],
   })
   return {
     url: '',

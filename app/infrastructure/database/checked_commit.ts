@@ -8,7 +8,7 @@ import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
  * was rolled back — and reports it only through the transaction's
  * `executionPromise`. Lucid awaits `commit()` alone: such a write was answered
  * 201 and was not there after the restart (tests/resilience/database_faults.spec.ts
- * caught it about one run in six).
+ * caught it in 3 of 22 runs).
  *
  * Every transaction opened through a query client (`db.transaction()`, with or
  * without a callback) gets a knex `commit()` that also waits for that promise.
