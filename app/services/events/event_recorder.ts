@@ -118,7 +118,8 @@ export class EventRecorder {
          ord int, aggregate_type text, aggregate_id uuid, expected_version int,
          event_type text, payload jsonb, metadata jsonb, occurred_at timestamptz)`,
       [JSON.stringify(rows)],
-      true
+      true,
+      new Set(events.map((e) => `${e.aggregateType}:${e.aggregateId}`)).size === events.length
     )
     return result.map((row) => ({
       id: row.id as string,
@@ -150,6 +151,7 @@ export class EventRecorder {
       return { alias: `c${index}`, type: arrayType(key, values), values }
     })
     const pairs = columns.map((c) => `?::text, x.${c.alias}`).join(', ')
+    const aggregateIds = batch.rows.map(batch.aggregateId)
     await this.run(
       trx,
       `select (x.ord - 1)::int as ord, ?::text as aggregate_type, x.aggregate_id,
@@ -163,30 +165,52 @@ export class EventRecorder {
         ...keys,
         JSON.stringify({ ...this.contextMetadata(), ...batch.metadata }),
         (batch.occurredAt ?? DateTime.utc()).toISO(),
-        batch.rows.map(batch.aggregateId),
+        aggregateIds,
         ...columns.map((c) => c.values),
       ],
-      false
+      false,
+      new Set(aggregateIds).size === aggregateIds.length
     )
   }
 
   /**
    * The append statement over an input relation (ord, aggregate_type,
    * aggregate_id, expected_version, event_type, payload, metadata, occurred_at).
+   * `distinct`: no aggregate occurs twice in the input, so no event chains onto
+   * another of the same statement.
    */
   private async run(
     trx: TransactionClientContract,
     input: string,
     bindings: unknown[],
-    returning: boolean
+    returning: boolean,
+    distinct: boolean
   ): Promise<Record<string, unknown>[]> {
-    try {
-      // One round trip: the next version of each aggregate is computed in SQL
-      // from the current maximum, plus the event's rank among this batch's
-      // events for the same aggregate. Two transactions racing for the same
-      // version block on the unique index; the loser gets 23505 -> conflict.
-      const result = await trx.rawQuery(
+    const insert = `insert into event_store (aggregate_type, aggregate_id, version, event_type, payload, metadata, occurred_at, hash)`
+    const returned = returning
+      ? 'returning id, position, aggregate_type, aggregate_id, version, event_type, occurred_at'
+      : ''
+    // One round trip: the next version of each aggregate is computed in SQL
+    // from the current maximum (plus, when an aggregate has several events here,
+    // the event's rank among them). Two transactions racing for the same
+    // version block on the unique index; the loser gets 23505 -> conflict.
+    const sql = distinct
+      ? // The usual batch (one snapshot per position): each event chains onto its
+        // aggregate's last stored one directly. The recursive form below costs
+        // ~6 ms more per 1,000 events (bench/RESULTS.md) for its sorts and joins.
         `
+        with input as (${input})
+        ${insert}
+        select i.aggregate_type, i.aggregate_id, v.version, i.event_type, i.payload, i.metadata, i.occurred_at,
+               event_hash(coalesce(last.hash, cp.hash), i.aggregate_type, i.aggregate_id, v.version,
+                          i.event_type, i.payload, i.metadata, i.occurred_at)
+        from input i
+        ${lastEventOf('i')}
+        cross join lateral (select coalesce(i.expected_version, last.version, cp.version, 0) + 1 as version) v
+        order by i.ord
+        ${returned}
+        `
+      : `
         with recursive input as (${input}),
         ranked as (
           select input.*,
@@ -194,25 +218,10 @@ export class EventRecorder {
           from input
         ),
         current as (
-          -- one backward probe of the unique index per aggregate, however long its history;
-          -- an aggregate whose events were all archived continues from its checkpoint
-          -- (probed only then: the one-time filter on last.version skips it otherwise)
           select r.aggregate_type, r.aggregate_id,
                  coalesce(last.version, cp.version, 0) as version, coalesce(last.hash, cp.hash) as hash
           from (select distinct aggregate_type, aggregate_id from input) r
-          left join lateral (
-            select e.version, e.hash from event_store e
-            where e.aggregate_type = r.aggregate_type and e.aggregate_id = r.aggregate_id
-            order by e.version desc
-            limit 1
-          ) last on true
-          left join lateral (
-            select c.version, c.hash from event_store_checkpoints c
-            where last.version is null
-              and c.aggregate_type = r.aggregate_type and c.aggregate_id = r.aggregate_id
-            order by c.version desc
-            limit 1
-          ) cp on true
+          ${lastEventOf('r')}
         ),
         -- the hash chain: each event hashes over the previous version's hash (docs/adr/0004)
         chain as (
@@ -230,21 +239,45 @@ export class EventRecorder {
           join ranked r on r.aggregate_type = ch.aggregate_type and r.aggregate_id = ch.aggregate_id
                        and r.rank = ch.rank + 1
         )
-        insert into event_store (aggregate_type, aggregate_id, version, event_type, payload, metadata, occurred_at, hash)
+        ${insert}
         select r.aggregate_type, r.aggregate_id, ch.version, r.event_type, r.payload, r.metadata, r.occurred_at, ch.hash
         from ranked r
         join chain ch on ch.ord = r.ord
         order by r.ord
-        ${returning ? 'returning id, position, aggregate_type, aggregate_id, version, event_type, occurred_at' : ''}
-        `,
-        // array bindings may hold nulls (pg sends NULL); Lucid's binding type has no room for them
-        bindings as RawQueryBindings
-      )
+        ${returned}
+        `
+    try {
+      // array bindings may hold nulls (pg sends NULL); Lucid's binding type has no room for them
+      const result = await trx.rawQuery(sql, bindings as RawQueryBindings)
       return result.rows
     } catch (error) {
       throw this.translateConflict(error)
     }
   }
+}
+
+/**
+ * The last stored version and hash of the aggregate of each `row` (as `last`),
+ * or, when all its events were archived, of its checkpoint (as `cp`): one
+ * backward probe of the unique index per aggregate, however long its history
+ * (the checkpoint is probed only then: the one-time filter on last.version
+ * skips it otherwise).
+ */
+function lastEventOf(row: string) {
+  return `
+    left join lateral (
+      select e.version, e.hash from event_store e
+      where e.aggregate_type = ${row}.aggregate_type and e.aggregate_id = ${row}.aggregate_id
+      order by e.version desc
+      limit 1
+    ) last on true
+    left join lateral (
+      select c.version, c.hash from event_store_checkpoints c
+      where last.version is null
+        and c.aggregate_type = ${row}.aggregate_type and c.aggregate_id = ${row}.aggregate_id
+      order by c.version desc
+      limit 1
+    ) cp on true`
 }
 
 const eventRecorder = new EventRecorder()

@@ -136,6 +136,50 @@ test.group('Event recorder | versions', (group) => {
     assert.equal(report.events, 4)
   })
 
+  test('appendUniform with one event per aggregate (the usual batch) continues each chain', async ({
+    assert,
+  }) => {
+    const [a, b, c] = [uuidv7(), uuidv7(), uuidv7()]
+    await db.transaction(async (trx) => {
+      for (const [id, times] of [
+        [a, 2],
+        [c, 1],
+      ] as const) {
+        for (let n = 0; n < times; n++) {
+          await eventRecorder.append(trx, {
+            aggregateType: 'position',
+            aggregateId: id,
+            eventType: 'position.snapshot_recorded',
+            payload: { before: n },
+          })
+        }
+      }
+    })
+    await db.transaction((trx) =>
+      eventRecorder.appendUniform(trx, {
+        aggregateType: 'position',
+        eventType: 'position.snapshot_recorded',
+        rows: [c, b, a],
+        aggregateId: (id) => id,
+        payload: { of: (id) => (id === a ? 'a' : id === b ? 'b' : 'c') },
+      })
+    )
+    const { rows } = await db.rawQuery(
+      `select payload->>'of' as of, version from event_store where payload->>'of' is not null order by position`
+    )
+    assert.deepEqual(
+      rows.map((r: any) => [r.of, r.version]),
+      [
+        ['c', 2],
+        ['b', 1],
+        ['a', 3],
+      ]
+    )
+    const report = await verifyChain()
+    assert.isNull(report.broken)
+    assert.equal(report.events, 6)
+  })
+
   test('appendUniform refuses a payload key whose values mix kinds, and writes nothing', async ({
     assert,
   }) => {
