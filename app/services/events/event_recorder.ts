@@ -15,8 +15,10 @@ export interface NewEvent {
   metadata?: Record<string, unknown>
   /**
    * Optimistic concurrency: the version the caller last saw. When given, the
-   * event is written as version expectedVersion + 1 and anything else already
-   * there is a conflict. When omitted, the next free version is taken.
+   * event is written as version expectedVersion + 1 if that is the next one,
+   * and anything else (a newer or an unknown version stored) is a conflict.
+   * When omitted, the next free version is taken. Among several events of one
+   * aggregate in one append, only the first one's is checked.
    */
   expectedVersion?: number
   occurredAt?: DateTime
@@ -77,8 +79,12 @@ export class EventRecorder {
 
   /** Maps a clash on the (aggregate, version) constraint to the domain's conflict error. */
   translateConflict(error: unknown): unknown {
-    const pgError = error as { code?: string; constraint?: string }
-    if (pgError.code === '23505' && pgError.constraint === VERSION_CONSTRAINT) {
+    const pgError = error as { code?: string; constraint?: string; table?: string; column?: string }
+    const versionTaken = pgError.code === '23505' && pgError.constraint === VERSION_CONSTRAINT
+    // an expected version that is not the stored one (see nextVersion)
+    const versionStale =
+      pgError.code === '23502' && pgError.table === 'event_store' && pgError.column === 'version'
+    if (versionTaken || versionStale) {
       return new DomainError(
         'E_VERSION_CONFLICT',
         'Another change to the same record was saved first; reload and try again'
@@ -206,7 +212,7 @@ export class EventRecorder {
                           i.event_type, i.payload, i.metadata, i.occurred_at)
         from input i
         ${lastEventOf('i')}
-        cross join lateral (select coalesce(i.expected_version, last.version, cp.version, 0) + 1 as version) v
+        cross join lateral (select ${nextVersion('i', 'coalesce(last.version, cp.version, 0)')} as version) v
         order by i.ord
         ${returned}
         `
@@ -225,11 +231,11 @@ export class EventRecorder {
         ),
         -- the hash chain: each event hashes over the previous version's hash (docs/adr/0004)
         chain as (
-          select r.ord, r.rank, r.aggregate_type, r.aggregate_id,
-                 coalesce(r.expected_version, c.version) + 1 as version,
-                 event_hash(c.hash, r.aggregate_type, r.aggregate_id, coalesce(r.expected_version, c.version) + 1,
+          select r.ord, r.rank, r.aggregate_type, r.aggregate_id, v.version,
+                 event_hash(c.hash, r.aggregate_type, r.aggregate_id, v.version,
                             r.event_type, r.payload, r.metadata, r.occurred_at) as hash
           from ranked r join current c using (aggregate_type, aggregate_id)
+          cross join lateral (select ${nextVersion('r', 'c.version')} as version) v
           where r.rank = 1
           union all
           select r.ord, r.rank, r.aggregate_type, r.aggregate_id, ch.version + 1,
@@ -254,6 +260,16 @@ export class EventRecorder {
       throw this.translateConflict(error)
     }
   }
+}
+
+/**
+ * The version after `current` for the event `row`; null when the event names
+ * an expected version other than `current`. The NOT NULL on version then
+ * fails the whole statement (translated to a conflict) rather than writing a
+ * duplicate or leaving a gap in the chain.
+ */
+function nextVersion(row: string, current: string) {
+  return `case when ${row}.expected_version is null or ${row}.expected_version = ${current} then ${current} + 1 end`
 }
 
 /**

@@ -231,6 +231,55 @@ test.group('Event recorder | versions', (group) => {
     assert.equal(rows[0].n, 1)
   })
 
+  test('an expected version ahead of the stored one is a conflict, not a gap in the chain', async ({
+    assert,
+  }) => {
+    const a = uuidv7()
+    const b = uuidv7()
+    await db.transaction((trx) =>
+      eventRecorder.append(trx, {
+        aggregateType: 'user',
+        aggregateId: a,
+        eventType: 'user.registered',
+        payload: {},
+      })
+    )
+    for (const events of [
+      // alone (one event per aggregate), and beside a second event of the same aggregate
+      [{ aggregateId: a, expectedVersion: 4 }],
+      [
+        { aggregateId: a, expectedVersion: 4 },
+        { aggregateId: a, expectedVersion: undefined },
+        { aggregateId: b, expectedVersion: undefined },
+      ],
+    ]) {
+      const error = await db
+        .transaction((trx) =>
+          eventRecorder.appendMany(
+            trx,
+            events.map((e) => ({
+              aggregateType: 'user' as const,
+              eventType: 'user.preferences_updated' as const,
+              payload: {},
+              ...e,
+            }))
+          )
+        )
+        .catch((e) => e)
+      assert.instanceOf(error, DomainError)
+      assert.equal(error.code, 'E_VERSION_CONFLICT')
+    }
+    const { rows } = await db.rawQuery(
+      `select aggregate_id, version from event_store where aggregate_id in (?, ?)`,
+      [a, b]
+    )
+    assert.deepEqual(
+      rows.map((r: any) => [r.aggregate_id === a ? 'a' : 'b', r.version]),
+      [['a', 1]]
+    )
+    assert.isNull((await verifyChain()).broken)
+  })
+
   test('metadata carries the actor and request id of the current context', async ({ assert }) => {
     const a = uuidv7()
     await requestContext.run({ requestId: 'req-123', actor: { type: 'user', id: a } }, () =>
