@@ -87,7 +87,7 @@ export class EventRecorder {
     if (versionTaken || versionStale) {
       return new DomainError(
         'E_VERSION_CONFLICT',
-        'Another change to the same record was saved first; reload and try again'
+        'The record is not at the version this change expected (another change may have been saved first); reload it and try again'
       )
     }
     return error
@@ -125,7 +125,7 @@ export class EventRecorder {
          event_type text, payload jsonb, metadata jsonb, occurred_at timestamptz)`,
       [JSON.stringify(rows)],
       true,
-      new Set(events.map((e) => `${e.aggregateType}:${e.aggregateId}`)).size === events.length
+      allDistinct(events.map((e) => `${e.aggregateType}:${uuidKey(e.aggregateId)}`))
     )
     return result.map((row) => ({
       id: row.id as string,
@@ -175,7 +175,7 @@ export class EventRecorder {
         ...columns.map((c) => c.values),
       ],
       false,
-      new Set(aggregateIds).size === aggregateIds.length
+      allDistinct(aggregateIds.map(uuidKey))
     )
   }
 
@@ -261,6 +261,11 @@ export class EventRecorder {
     }
   }
 }
+
+const allDistinct = (keys: string[]) => new Set(keys).size === keys.length
+
+/** A uuid as PostgreSQL compares it: case, braces and hyphens do not make another one. */
+const uuidKey = (id: string) => id.replace(/[^0-9a-f]/gi, '').toLowerCase()
 
 /**
  * The version after `current` for the event `row`; null when the event names

@@ -180,6 +180,45 @@ test.group('Event recorder | versions', (group) => {
     assert.equal(report.events, 6)
   })
 
+  test('one aggregate spelled two ways (case, braces) in one append is still one chain', async ({
+    assert,
+  }) => {
+    const a = uuidv7()
+    const spellings = [a, `{${a.toUpperCase()}}`]
+    await db.transaction(async (trx) => {
+      await eventRecorder.appendUniform(trx, {
+        aggregateType: 'position',
+        eventType: 'position.snapshot_recorded',
+        rows: spellings,
+        aggregateId: (id) => id,
+        payload: { n: (id) => spellings.indexOf(id) },
+      })
+      await eventRecorder.appendMany(
+        trx,
+        spellings.map((id, n) => ({
+          aggregateType: 'user' as const,
+          aggregateId: id,
+          eventType: 'user.preferences_updated' as const,
+          payload: { n },
+        }))
+      )
+    })
+    const { rows } = await db.rawQuery(
+      `select aggregate_type, version, (payload->>'n')::int as n from event_store where aggregate_id = ? order by position`,
+      [a]
+    )
+    assert.deepEqual(
+      rows.map((r: any) => [r.aggregate_type, r.version, r.n]),
+      [
+        ['position', 1, 0],
+        ['position', 2, 1],
+        ['user', 1, 0],
+        ['user', 2, 1],
+      ]
+    )
+    assert.isNull((await verifyChain()).broken)
+  })
+
   test('appendUniform refuses a payload key whose values mix kinds, and writes nothing', async ({
     assert,
   }) => {
