@@ -16,6 +16,9 @@ export const LOWER_SNAKE = /^[a-z][a-z0-9_]{0,63}$/
 
 export const decimalString = () => vine.string().trim().regex(DECIMAL).maxLength(100)
 
+const EARLIEST_INSTANT = DateTime.fromISO('1970-01-01T00:00:00Z', { zone: 'utc' })
+const LATEST_INSTANT = DateTime.fromISO('9999-12-31T23:59:59.999Z', { zone: 'utc' })
+
 /**
  * An ISO 8601 instant that names its offset ("2026-03-03T12:00:00Z" or "+02:00"),
  * normalised to UTC. A local time without an offset would be ambiguous.
@@ -33,7 +36,18 @@ const isoInstantRule = vine.createRule(
       )
       return
     }
-    field.mutate(parsed.toUTC(), field)
+    const utc = parsed.toUTC()
+    // luxon takes years PostgreSQL cannot store (year 0) or read back from its
+    // ISO form (beyond 9999 it writes "+010000-…"): the query would fail, a 500.
+    if (utc < EARLIEST_INSTANT || utc > LATEST_INSTANT) {
+      field.report(
+        'The {{ field }} field must be an instant between the years 1970 and 9999',
+        'isoInstant',
+        field
+      )
+      return
+    }
+    field.mutate(utc, field)
   },
   // RFC 3339 date-time requires the offset too: the OpenAPI document says what we enforce.
   { name: 'isoInstant', toJSONSchema: (schema) => void (schema.format = 'date-time') }

@@ -75,6 +75,22 @@ test.group('Validators | snapshot', () => {
     }
   })
 
+  test('instants PostgreSQL cannot store or read back are refused, the edges kept', async ({
+    assert,
+  }) => {
+    for (const [snapshotAt, ok] of [
+      ['0000-01-01T00:00:00Z', false],
+      ['1969-12-31T23:59:59.999Z', false],
+      ['1970-01-01T00:00:00Z', true],
+      ['1970-01-01T01:00:00+01:00', true],
+      ['9999-12-31T23:59:59.999Z', true],
+      ['9999-12-31T23:59:59-00:01', false],
+    ] as const) {
+      const fields = await fieldsOf(createSnapshotValidator.validate({ ...good, snapshotAt }))
+      assert.deepEqual(fields, ok ? [] : ['snapshotAt'], snapshotAt)
+    }
+  })
+
   test('a batch names the path of each bad field', async ({ assert }) => {
     const snapshots = Array.from({ length: 5 }, () => structuredClone(good))
     snapshots[3].collateral[0].amount = 'abc'
