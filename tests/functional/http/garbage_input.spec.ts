@@ -106,6 +106,14 @@ test.group('HTTP | garbage in any field is a 4xx in the error shape, never a 500
     const user = await UserFactory.create()
     const token = await userToken(user)
     const service = await serviceToken(['positions:write', 'signals:write'])
+    const intent = await send('POST', '/api/v1/intents', token, {
+      protocol: 'aave_v3',
+      chainId: 1,
+      condition: { metric: 'health_factor', operator: 'lt', value: '1.2' },
+      action: { type: 'notify', asset: 'USDT', amount: 'max' },
+    })
+    assert.equal(intent.status, 201, intent.text)
+    const intentId = JSON.parse(intent.text).data.id
     const routes: [string, string, string, Record<string, unknown>][] = [
       ['POST', '/api/v1/positions', token, snapshotBody()],
       [
@@ -173,6 +181,18 @@ test.group('HTTP | garbage in any field is a 4xx in the error shape, never a 500
           expiresAt: '2030-01-01T00:00:00Z',
         },
       ],
+      [
+        'PATCH',
+        `/api/v1/intents/${intentId}`,
+        token,
+        {
+          name: 'later',
+          status: 'paused',
+          cooldownSeconds: 60,
+          maxExecutions: 3,
+          expiresAt: '2030-01-01T00:00:00Z',
+        },
+      ],
       ['POST', '/api/v1/auth/siwe', token, { message: 'hello', signature: '0x00' }],
     ]
     const failures: string[] = []
@@ -219,5 +239,92 @@ test.group('HTTP | garbage in any field is a 4xx in the error shape, never a 500
       }
     }
     assert.deepEqual(failures, [])
+  })
+})
+
+const EXTREME_DECIMALS = [
+  '0',
+  '0.000000000000000000000000000000000001',
+  '9'.repeat(60),
+  `${'9'.repeat(60)}.${'9'.repeat(36)}`,
+]
+
+test.group('HTTP | extreme but valid numbers are answered, never a 500', (group) => {
+  group.each.setup(() => truncateAll)
+  group.each.timeout(120_000)
+
+  test('snapshots, simulation and intents over zero, tiny and huge amounts', async ({ assert }) => {
+    const token = await userToken(await UserFactory.create())
+    const failures: string[] = []
+    // Every snapshot below then runs the health-factor rule and the intent to the end.
+    const me = await send('PATCH', '/api/v1/me', token, {
+      preferences: { alertThresholds: { healthFactor: 10 }, notificationChannels: ['in_app'] },
+    })
+    assert.equal(me.status, 200, me.text)
+    const intent = await send('POST', '/api/v1/intents', token, {
+      protocol: 'aave_v3',
+      chainId: 1,
+      condition: { metric: 'health_factor', operator: 'lt', value: EXTREME_DECIMALS[2] },
+      action: { type: 'repay', asset: 'USDC', amount: EXTREME_DECIMALS[2] },
+    })
+    assert.equal(intent.status, 201, intent.text)
+    let at = Date.parse('2026-01-01T00:00:00Z')
+    for (const collateralValue of EXTREME_DECIMALS) {
+      for (const debtValue of EXTREME_DECIMALS) {
+        for (const threshold of ['0', '0.000000000000000000000000000000000001', '1']) {
+          for (const price of EXTREME_DECIMALS) {
+            at += 60_000
+            const body = snapshotBody({
+              snapshotAt: new Date(at).toISOString(),
+              collateral: [
+                {
+                  symbol: 'WETH',
+                  amount: collateralValue,
+                  valueUsd: collateralValue,
+                  priceUsd: price,
+                  liquidationThreshold: threshold,
+                },
+              ],
+              debt: [{ symbol: 'USDC', amount: debtValue, valueUsd: debtValue, priceUsd: price }],
+            })
+            const stored = await send('POST', '/api/v1/positions', token, body)
+            if (stored.status !== 201)
+              failures.push(
+                `store ${JSON.stringify(body)} -> ${stored.status} ${stored.text.slice(0, 200)}`
+              )
+            for (const change of ['-1', '-0.999999999999999999', '0', '999999999999999999']) {
+              const simulated = await send('POST', '/api/v1/positions/simulate', token, {
+                protocol: 'aave_v3',
+                chainId: 1,
+                priceChanges: { WETH: change, USDC: change },
+              })
+              if (simulated.status !== 200) {
+                failures.push(
+                  `simulate ${change} after ${JSON.stringify(body)} -> ${simulated.status} ${simulated.text.slice(0, 200)}`
+                )
+              }
+            }
+          }
+        }
+      }
+    }
+    for (const history of [
+      '/api/v1/positions',
+      '/api/v1/positions/history?limit=200',
+      '/api/v1/me/state',
+    ]) {
+      const read = await send('GET', history, token)
+      if (read.status !== 200)
+        failures.push(`${history} -> ${read.status} ${read.text.slice(0, 200)}`)
+    }
+    assert.deepEqual(failures, [])
+    // the rule and the intent did run over these snapshots, not just the ingest
+    const alerts = JSON.parse((await send('GET', '/api/v1/alerts', token)).text)
+    assert.isAbove(alerts.data.length, 0)
+    const intentId = JSON.parse(intent.text).data.id
+    const executions = JSON.parse(
+      (await send('GET', `/api/v1/intents/${intentId}/executions`, token)).text
+    )
+    assert.isAbove(executions.data.length, 0)
   })
 })
