@@ -5,7 +5,7 @@ import db from '@adonisjs/lucid/services/db'
 import dbConfig from '#config/database'
 import { Alert } from '#models'
 import { DomainError } from '#domain/shared/errors'
-import { decodeCursor, encodeCursor } from '#services/shared/cursor'
+import { decodeCursor, encodeCursor, isTxPosition } from '#services/shared/cursor'
 
 /**
  * Live alert updates for GET /api/v1/alerts/stream.
@@ -30,9 +30,6 @@ export const MAX_STREAMS_PER_USER = 5
 const BATCH = 500
 
 type TxPosition = [string, string]
-
-const isTxPosition = (values: unknown[]): values is TxPosition =>
-  values.length === 2 && values.every((v) => typeof v === 'string' && /^\d{1,20}$/.test(v))
 
 export interface StreamMessage {
   /** The resume token: an opaque (tx, position). */

@@ -1,6 +1,6 @@
 import db from '@adonisjs/lucid/services/db'
 import { DomainError } from '#domain/shared/errors'
-import { decodeCursor, encodeCursor, type Page } from '#services/shared/cursor'
+import { decodeCursor, encodeCursor, isTxPosition, type Page } from '#services/shared/cursor'
 
 export interface EventQuery {
   type?: string
@@ -21,9 +21,6 @@ export interface EventRow {
   hash: string
   tx: string
 }
-
-const isTxPosition = (values: unknown[]): values is [string, string] =>
-  values.length === 2 && values.every((v) => typeof v === 'string' && /^\d{1,20}$/.test(v))
 
 /**
  * The caller's events in commit-safe order: by writing transaction, then

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon'
 import { DomainError } from '#domain/shared/errors'
 
 /**
@@ -27,16 +28,41 @@ export function decodeCursor<T extends (string | number)[]>(
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+const DIGITS = /^\d{1,20}$/
+const MAX_XID8 = 2n ** 64n - 1n
+const MAX_BIGINT = 2n ** 63n - 1n
+
+/**
+ * An instant PostgreSQL can cast: the shape alone lets through days that do
+ * not exist (02-30) and year 0, which fail the query, a 500.
+ */
+function isInstant(value: unknown): value is string {
+  if (typeof value !== 'string' || !ISO.test(value)) return false
+  const instant = DateTime.fromISO(value, { zone: 'utc' })
+  return instant.isValid && instant.year >= 1
+}
 
 /** A (timestamp, id) keyset position, the shape every newest-first list uses. */
 export function isInstantIdPair(values: unknown[]): values is [string, string] {
   return (
     values.length === 2 &&
-    typeof values[0] === 'string' &&
-    ISO.test(values[0]) &&
+    isInstant(values[0]) &&
     typeof values[1] === 'string' &&
     UUID.test(values[1])
   )
+}
+
+/**
+ * An event store position, (writing transaction, position): an xid8 and a
+ * bigint. Past their ranges the cast fails in the query — for the alert
+ * stream, the one query that serves every open stream of the process.
+ */
+export function isTxPosition(values: unknown[]): values is [string, string] {
+  if (values.length !== 2 || !values.every((v) => typeof v === 'string' && DIGITS.test(v))) {
+    return false
+  }
+  const [tx, position] = values as [string, string]
+  return BigInt(tx) <= MAX_XID8 && BigInt(position) <= MAX_BIGINT
 }
 
 export function isIdOnly(values: unknown[]): values is [string] {

@@ -222,13 +222,40 @@ test.group('Alerts | GET /alerts/stream (Server-Sent Events)', (group) => {
 
   test('a forged Last-Event-ID is a 422 in the error shape', async ({ assert }) => {
     const token = await userToken(await watcher(['USDC']))
-    const { response } = await Stream.open(token, { lastEventId: 'bm90LWEtY3Vyc29y' })
-    assert.equal(response.status, 422)
-    assert.match(response.headers.get('content-type')!, /application\/json/)
-    const body = (await response.json()) as any
-    assert.equal(body.errors[0].code, 'E_INVALID_CURSOR')
-    assert.equal(body.errors[0].field, 'Last-Event-ID')
+    const forged = [
+      'bm90LWEtY3Vyc29y',
+      // digits past bigint / xid8: admitted, they failed the one query serving every stream
+      Buffer.from('["0","99999999999999999999"]').toString('base64url'),
+      Buffer.from('["18446744073709551616","1"]').toString('base64url'),
+    ]
+    for (const lastEventId of forged) {
+      const { response } = await Stream.open(token, { lastEventId })
+      assert.equal(response.status, 422, lastEventId)
+      assert.match(response.headers.get('content-type')!, /application\/json/)
+      const body = (await response.json()) as any
+      assert.equal(body.errors[0].code, 'E_INVALID_CURSOR')
+      assert.equal(body.errors[0].field, 'Last-Event-ID')
+    }
   })
+
+  test('the largest positions the store can hold are a valid Last-Event-ID; other streams go on', async ({
+    assert,
+    client,
+  }) => {
+    const user = await watcher(['USDC'])
+    const edge = Buffer.from('["18446744073709551615","9223372036854775807"]').toString('base64url')
+    const far = await Stream.ready(await userToken(user), edge)
+    const live = await Stream.ready(await userToken(user))
+    try {
+      const id = await signal(client, 'USDC', 'after the edge')
+      await live.until((e) => e.some((x) => x.event === 'alert.created'))
+      assert.deepEqual(signalIds(live.alerts), [`alert.created:${id}`])
+      assert.deepEqual(far.alerts, [])
+    } finally {
+      far.close()
+      live.close()
+    }
+  }).timeout(20_000)
 
   test('revoking the token ends the stream', async ({ assert, client }) => {
     const token = await userToken(await watcher(['USDC']))

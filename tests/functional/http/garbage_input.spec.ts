@@ -35,7 +35,16 @@ const GARBAGE: unknown[] = [
   { a: { b: 1 } },
 ]
 
+const cursorOf = (values: unknown[]) => Buffer.from(JSON.stringify(values)).toString('base64url')
+const SOME_UUID = '01900000-0000-7000-8000-000000000000'
+
 const QUERY_GARBAGE = [
+  // cursors of the right shape whose values PostgreSQL cannot cast
+  cursorOf(['2026-02-30T00:00:00Z', SOME_UUID]),
+  cursorOf(['0000-01-01T00:00:00Z', SOME_UUID]),
+  cursorOf(['0', '99999999999999999999']),
+  cursorOf(['99999999999999999999', '1']),
+  cursorOf(['-1', '1']),
   '',
   '-1',
   '0',
