@@ -26,11 +26,19 @@ const sum = (assets: { valueUsd: string }[]) =>
 export async function createDueDigests(now = new Date()): Promise<number> {
   return db.transaction(async (trx) => {
     const { rows: claimed } = await trx.rawQuery(
-      `with due as (
+      `with daily as (
          select u.id, u.preferences, u.telegram_chat_id, u.email,
-                (?::timestamptz at time zone coalesce(u.preferences->>'timezone', 'UTC')) as local_now
+                coalesce(u.preferences->>'timezone', 'UTC') as tz
          from users u
          where u.preferences->>'digest' = 'daily'
+       ),
+       -- each distinct zone checked once (migration 24): one PostgreSQL does not know
+       -- counts as UTC instead of failing every user's digest
+       zones as (select z.tz, known_time_zone(z.tz) as known from (select distinct tz from daily) z),
+       due as (
+         select d.id, d.preferences, d.telegram_chat_id, d.email,
+                (?::timestamptz at time zone z.known) as local_now
+         from daily d join zones z using (tz)
        )
        insert into digest_runs (user_id, local_date)
        select d.id, d.local_now::date

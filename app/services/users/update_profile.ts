@@ -37,6 +37,8 @@ export async function updateProfile(userId: string, patch: ProfilePatch): Promis
       )
     }
   }
+  const timezone = patch.preferences?.timezone
+  if (typeof timezone === 'string') await checkZoneIsKnown(timezone)
   return db.transaction(async (trx) => {
     const user = await User.query({ client: trx }).where('id', userId).forUpdate().firstOrFail()
     const before = { email: user.email, preferences: user.preferences }
@@ -70,6 +72,24 @@ export async function updateProfile(userId: string, patch: ProfilePatch): Promis
     })
     return { user, webhookSecret }
   })
+}
+
+/**
+ * The validator asks luxon (Node's tzdata); the quiet-hours and digest SQL asks
+ * PostgreSQL's, which lacks names Node still takes (US/Pacific-New, SystemV/…).
+ */
+async function checkZoneIsKnown(timezone: string) {
+  try {
+    // its own transaction: a savepoint when called inside one, which the failure must not abort
+    await db.transaction((trx) => trx.rawQuery('select now() at time zone ?', [timezone]))
+  } catch (error) {
+    if ((error as { code?: string }).code !== '22023') throw error
+    throw new DomainError(
+      'E_VALIDATION_ERROR',
+      'The timezone field must be an IANA time zone such as Europe/Paris',
+      'preferences.timezone'
+    )
+  }
 }
 
 export function findUser(userId: string): Promise<User> {

@@ -144,4 +144,24 @@ test.group('Digest | daily summary at 08:00 local time', (group) => {
     assert.include(digest.message, 'Positions: none recorded yet.')
     assert.include(digest.message, 'Alerts in the past day: none.')
   })
+
+  test('a stored zone PostgreSQL does not know counts as UTC; everyone else still gets theirs', async ({
+    assert,
+  }) => {
+    const paris = await UserFactory.create()
+    paris.preferences = { timezone: 'Europe/Paris', digest: 'daily' }
+    await paris.save()
+    // stored before PATCH /me checked zones against PostgreSQL, or dropped by a tzdata upgrade
+    const stale = await UserFactory.create()
+    stale.preferences = { timezone: 'US/Pacific-New', digest: 'daily' }
+    await stale.save()
+
+    assert.equal(await createDueDigests(NOW), 1)
+    const users = async () =>
+      (await db.from('alerts').where('type', 'daily_digest')).map((d) => d.user_id)
+    assert.deepEqual(await users(), [paris.id])
+    // 08:30 UTC: the stale zone's digest, at 08:00 UTC as if it were UTC
+    assert.equal(await createDueDigests(new Date(NOW.getTime() + 3600_000)), 1)
+    assert.sameMembers(await users(), [paris.id, stale.id])
+  })
 })

@@ -263,4 +263,36 @@ test.group('Signals | quiet hours on fan-out', (group) => {
     )
     assert.isTrue(rows.filter((r) => r.channel === 'in_app').every((r) => r.deliver_after === null))
   })
+
+  test('a stored zone PostgreSQL does not know counts as UTC instead of failing the fan-out for everyone', async ({
+    client,
+    assert,
+  }) => {
+    const other = await UserFactory.merge({
+      preferences: { watchAssets: ['USDC'], notificationChannels: ['email'] },
+    }).create()
+    // stored before PATCH /me checked zones against PostgreSQL, or dropped by a tzdata upgrade;
+    // a window around "now" in UTC
+    const hhmm = (ms: number) => new Date(Date.now() + ms).toISOString().slice(11, 16)
+    const stale = await UserFactory.merge({
+      preferences: {
+        watchAssets: ['USDC'],
+        notificationChannels: ['email'],
+        timezone: 'US/Pacific-New',
+        quietHours: { start: hhmm(-3600_000), end: hhmm(3600_000) },
+      },
+    }).create()
+    const response = await client
+      .post('/api/v1/signals')
+      .bearerToken(await serviceToken(['signals:write']))
+      .json(signal())
+    response.assertStatus(201)
+    assert.sameMembers(await alertsOf(other), ['email:pending', 'in_app:sent'])
+    assert.sameMembers(await alertsOf(stale), ['email:pending', 'in_app:sent'])
+    const held = await db
+      .from('alerts')
+      .where({ user_id: stale.id, channel: 'email' })
+      .firstOrFail()
+    assert.isNotNull(held.deliver_after, 'held by the window, read in UTC')
+  })
 })

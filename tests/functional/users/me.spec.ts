@@ -151,6 +151,27 @@ test.group('Users | PATCH /me', (group) => {
     assert.isNull(stored.email)
   })
 
+  test('a zone Node knows but PostgreSQL does not is a 422, and nothing is stored', async ({
+    client,
+    assert,
+  }) => {
+    const user = await UserFactory.create()
+    // still in Node's tzdata, dropped from PostgreSQL's: quiet hours and digests are SQL
+    const response = await client
+      .patch('/api/v1/me')
+      .bearerToken(await userToken(user))
+      .json({ preferences: { timezone: 'US/Pacific-New', digest: 'daily' } })
+    response.assertStatus(422)
+    assert.deepEqual(response.body().errors, [
+      {
+        code: 'E_VALIDATION_ERROR',
+        message: 'The timezone field must be an IANA time zone such as Europe/Paris',
+        field: 'preferences.timezone',
+      },
+    ])
+    assert.deepEqual((await User.findOrFail(user.id)).preferences, {})
+  })
+
   test('the threshold must lie within 1.0 and 10', async ({ client, assert }) => {
     const token = await userToken(await UserFactory.create())
     for (const [value, status] of [

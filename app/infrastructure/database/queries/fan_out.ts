@@ -62,6 +62,15 @@ export async function fanOutSignal(
       ) as c(channel)
       where c.channel in ('telegram', 'email', 'in_app', 'webhook')
     ),
+    zones as (
+      -- each distinct zone checked once (migration 24): one PostgreSQL does not know
+      -- counts as UTC instead of failing the fan-out for everyone
+      select z.tz, known_time_zone(z.tz) as known
+      from (
+        select distinct coalesce(t.preferences->>'timezone', 'UTC') as tz
+        from targets t where t.preferences->'quietHours' is not null
+      ) z
+    ),
     quiet as (
       -- the end of the user's quiet window if "now" falls inside it (their time zone;
       -- windows may cross midnight); null otherwise. Mirrors app/domain/alerts/quiet_hours.ts.
@@ -76,11 +85,12 @@ export async function fanOutSignal(
                  then (q.local_now::date + q.end_at) at time zone q.tz
              end as quiet_until
       from targets t
+      join zones z on z.tz = coalesce(t.preferences->>'timezone', 'UTC')
       cross join lateral (
         select (t.preferences->'quietHours'->>'start')::time as start_at,
                (t.preferences->'quietHours'->>'end')::time as end_at,
-               coalesce(t.preferences->>'timezone', 'UTC') as tz,
-               now() at time zone coalesce(t.preferences->>'timezone', 'UTC') as local_now
+               z.known as tz,
+               now() at time zone z.known as local_now
       ) q
       where t.preferences->'quietHours' is not null
     ),
