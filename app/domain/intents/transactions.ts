@@ -39,6 +39,21 @@ function amountIn(amount: string, decimals: number): bigint {
   return amount === 'max' ? maxUint256 : parseUnits(amount, decimals)
 }
 
+/** Whether `amount` of a token with `decimals` fits the uint256 the contracts take. */
+export function fitsUint256(amount: string, decimals: number): boolean {
+  return amountIn(amount, decimals) <= maxUint256
+}
+
+/**
+ * Runs inside the ingest transaction: a throw there would fail the whole
+ * snapshot batch, every user's, on every retry. An amount past uint256
+ * (refused when the intent is written, but stored before that check) is a note.
+ */
+const tooLarge = (what: string): Preparation => ({
+  transaction: null,
+  note: `${what}: the amount is larger than a uint256 can hold`,
+})
+
 /**
  * Encodes the call an intent's action needs, for the user's wallet to sign:
  * Aave v3 Pool `repay`/`supply`/`withdraw`, or Compound v3 Comet
@@ -63,6 +78,7 @@ export function prepareTransaction(
         note: `${symbol} is not in the Aave v3 registry for chain ${chainId}`,
       }
     const amount = amountIn(action.amount, token.decimals)
+    if (amount > maxUint256) return tooLarge(what)
     const data =
       action.type === 'repay'
         ? encodeFunctionData({
@@ -108,6 +124,7 @@ export function prepareTransaction(
       }
     }
     const amount = amountIn(action.amount, token.decimals)
+    if (amount > maxUint256) return tooLarge(what)
     const functionName = action.type === 'withdraw' ? 'withdraw' : 'supply'
     return {
       transaction: {

@@ -5,6 +5,7 @@ import { Intent } from '#models'
 import type { IntentActionJson, IntentConditionJson, IntentStatus } from '#models/intent'
 import { DomainError, NotFoundError } from '#domain/shared/errors'
 import { knownToken, supportsTransactions } from '#domain/intents/registry'
+import { fitsUint256 } from '#domain/intents/transactions'
 import eventRecorder from '#services/events/event_recorder'
 import { newestIdFirstPage, type Page } from '#services/shared/cursor'
 
@@ -58,6 +59,13 @@ function checkAction(protocol: string, chainId: number, action: IntentActionJson
     throw new DomainError(
       'E_VALIDATION_ERROR',
       `${action.asset} has ${token.decimals} decimals; the amount has ${decimals}`,
+      'action.amount'
+    )
+  }
+  if (action.amount !== 'max' && !fitsUint256(action.amount, token.decimals)) {
+    throw new DomainError(
+      'E_VALIDATION_ERROR',
+      `The amount is larger than a transaction can carry (uint256 in ${action.asset}'s ${token.decimals} decimals)`,
       'action.amount'
     )
   }

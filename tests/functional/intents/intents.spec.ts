@@ -118,6 +118,8 @@ test.group('Intents | API', (group) => {
       [{ action: { type: 'repay', asset: 'PEPE', amount: '5' } }, 'action.asset'],
       [{ action: { type: 'repay', asset: 'USDT', amount: '1.1234567' } }, 'action.amount'],
       [{ action: { type: 'supply', asset: 'WETH', amount: 'max' } }, 'action.amount'],
+      // 2e59 DAI is past uint256 in 18 decimals
+      [{ action: { type: 'repay', asset: 'DAI', amount: `2${'0'.repeat(59)}` } }, 'action.amount'],
       [{ action: { type: 'swap', asset: 'WETH', amount: '1' } }, 'action.type'],
       [{ cooldownSeconds: -1 }, 'cooldownSeconds'],
       [{ expiresAt: '2020-01-01T00:00:00Z' }, 'expiresAt'],
@@ -326,6 +328,30 @@ test.group('Intents | evaluation on snapshots', (group) => {
     await recordSnapshots({ kind: 'service' }, [snap(lender, null)])
     assert.lengthOf(await executionsOf(above), 1)
     assert.lengthOf(await executionsOf(below), 0)
+  })
+
+  test('an amount past uint256 stored earlier is a note, not a failed batch for everyone', async ({
+    assert,
+  }) => {
+    const user = await UserFactory.create()
+    const other = await UserFactory.create()
+    const id = await intent(user, {
+      action: { type: 'repay', asset: 'DAI', amount: `2${'0'.repeat(59)}` },
+    })
+    const stored = await recordSnapshots({ kind: 'service' }, [
+      snap(user, '1.1'),
+      snap(other, '1.1'),
+    ])
+    assert.deepEqual(
+      stored.map((s) => s.created),
+      [true, true]
+    )
+    const [execution] = await executionsOf(id)
+    assert.isNull(execution.transaction)
+    assert.equal(
+      execution.note,
+      `repay 2${'0'.repeat(59)} DAI: the amount is larger than a uint256 can hold`
+    )
   })
 
   test('an execution holds the snapshot, the observed value and a decodable transaction; an alert says what to sign', async ({

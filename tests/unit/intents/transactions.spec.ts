@@ -1,7 +1,12 @@
 import { test } from '@japa/runner'
 import { decodeFunctionData, isAddress, maxUint256, type Address } from 'viem'
 import { AAVE_V3, COMPOUND_V3 } from '#domain/intents/registry'
-import { AAVE_V3_POOL_ABI, COMET_ABI, prepareTransaction } from '#domain/intents/transactions'
+import {
+  AAVE_V3_POOL_ABI,
+  COMET_ABI,
+  fitsUint256,
+  prepareTransaction,
+} from '#domain/intents/transactions'
 
 const WALLET: Address = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266'
 
@@ -110,6 +115,32 @@ test.group('Intents | prepared transactions', () => {
     })
     assert.isNull(wrong.transaction)
     assert.include(wrong.note!, 'debt is in USDC')
+  })
+
+  test('an amount past uint256 is a note, never a throw; the largest that fits is encoded', ({
+    assert,
+  }) => {
+    // uint256 max is 115792089237316195423570985008687907853269984665640564039457.58… DAI
+    const largest = '115792089237316195423570985008687907853269984665640564039457'
+    assert.isTrue(fitsUint256(largest, 18))
+    assert.isFalse(fitsUint256('115792089237316195423570985008687907853269984665640564039458', 18))
+    const fits = prepareTransaction('aave_v3', 1, WALLET, {
+      type: 'repay',
+      asset: 'DAI',
+      amount: largest,
+    })
+    const decoded = decodeFunctionData({ abi: AAVE_V3_POOL_ABI, data: fits.transaction!.data })
+    assert.equal(decoded.args[1], BigInt(largest) * 10n ** 18n)
+    for (const protocol of ['aave_v3', 'compound_v3'] as const) {
+      const asset = protocol === 'aave_v3' ? 'DAI' : 'WETH'
+      const prepared = prepareTransaction(protocol, 1, WALLET, {
+        type: 'withdraw',
+        asset,
+        amount: `2${'0'.repeat(59)}`,
+      })
+      assert.isNull(prepared.transaction, protocol)
+      assert.include(prepared.note!, 'larger than a uint256 can hold')
+    }
   })
 
   test('unknown protocol or chain, and notify: no transaction, a note', ({ assert }) => {
