@@ -20,6 +20,10 @@ test.group('Auth | user tokens expire and can be revoked', (group) => {
       undefined,
       'nope',
       'usr_MTIzNDU2.abcdefabcdefabcdefabcdefabcdefabcdef12',
+      // well-formed tokens whose id is no bigint (the column's type)
+      `usr_${Buffer.from('abc').toString('base64url')}.abcdefabcdefabcdefabcdefabcdefabcdef12`,
+      `usr_${Buffer.from('1.5').toString('base64url')}.abcdefabcdefabcdefabcdefabcdefabcdef12`,
+      `usr_${Buffer.from('9'.repeat(20)).toString('base64url')}.abcdefabcdefabcdefabcdefabcdefab`,
     ]) {
       const request = client.get('/api/v1/me')
       if (token) request.bearerToken(token)
