@@ -15,8 +15,12 @@ import ipaddr from 'ipaddr.js'
 
 export class ForbiddenAddressError extends Error {
   readonly code = 'E_WEBHOOK_ADDRESS_FORBIDDEN'
-  constructor(host: string, address: string) {
-    super(`${host} resolves to ${address}, which is not a public address`)
+  /**
+   * The message reaches the user (an alert's lastError): it names their host,
+   * never the address it resolved to, which would map our internal DNS for them.
+   */
+  constructor(host: string, reason = 'does not resolve to a public address') {
+    super(`${host} ${reason}`)
   }
 }
 
@@ -26,6 +30,9 @@ export function isPublicAddress(address: string): boolean {
   if (parsed.kind() === 'ipv6') {
     const v6 = parsed as ipaddr.IPv6
     if (v6.isIPv4MappedAddress()) parsed = v6.toIPv4Address()
+    // ::a.b.c.d, the deprecated IPv4-compatible form: ipaddr.js calls it unicast,
+    // and a host with a 6-in-4 route reaches a.b.c.d (127.0.0.1, 169.254.169.254)
+    else if (v6.parts.slice(0, 6).every((part) => part === 0)) return false
   }
   return parsed.range() === 'unicast'
 }
@@ -38,7 +45,7 @@ export function guardedLookup(allowPrivate: boolean): LookupFunction {
       const list = addresses as dns.LookupAddress[]
       if (!allowPrivate) {
         const bad = list.find((a) => !isPublicAddress(a.address))
-        if (bad) return callback(new ForbiddenAddressError(hostname, bad.address), '', 0)
+        if (bad) return callback(new ForbiddenAddressError(hostname), '', 0)
       }
       if (list.length === 0) {
         return callback(new Error(`${hostname} did not resolve`), '', 0)
@@ -56,14 +63,14 @@ export function guardedLookup(allowPrivate: boolean): LookupFunction {
 export function checkWebhookUrl(url: string, allowPrivate: boolean): URL {
   const parsed = new URL(url)
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new ForbiddenAddressError(parsed.host, parsed.protocol)
+    throw new ForbiddenAddressError(url, 'is not an http or https URL')
   }
   if (parsed.username || parsed.password) {
-    throw new ForbiddenAddressError(parsed.host, 'a URL with credentials')
+    throw new ForbiddenAddressError(parsed.host, 'is given with credentials, which are not allowed')
   }
   const host = parsed.hostname.replace(/^\[|\]$/g, '')
   if (!allowPrivate && net.isIP(host) && !isPublicAddress(host)) {
-    throw new ForbiddenAddressError(host, host)
+    throw new ForbiddenAddressError(host, 'is not a public address')
   }
   return parsed
 }

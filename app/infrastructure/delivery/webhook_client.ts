@@ -38,6 +38,19 @@ export function postWebhook(
   const timestamp = String(Math.floor(now().getTime() / 1000))
   const client = target.protocol === 'https:' ? https : http
   return new Promise((resolve) => {
+    // `timeout` below is the socket's idle time: a server trickling a byte every
+    // few seconds would hold the send — and the drainer's lane — forever
+    const deadline = setTimeout(() => {
+      settle({
+        kind: 'transient',
+        error: `webhook: no complete answer within ${options.timeoutMs} ms`,
+      })
+      request.destroy()
+    }, options.timeoutMs)
+    const settle = (outcome: SendOutcome) => {
+      clearTimeout(deadline)
+      resolve(outcome)
+    }
     const request = client.request(
       target,
       {
@@ -57,10 +70,12 @@ export function postWebhook(
         // Drain without keeping much: only the status matters.
         response.resume()
         response.on('end', () => {
-          if (status >= 200 && status < 300) return resolve({ kind: 'sent' })
-          resolve({ kind: 'transient', error: `webhook answered HTTP ${status}` })
+          if (status >= 200 && status < 300) return settle({ kind: 'sent' })
+          settle({ kind: 'transient', error: `webhook answered HTTP ${status}` })
         })
-        response.on('error', (error) => resolve({ kind: 'transient', error: error.message }))
+        response.on('error', (error) =>
+          settle({ kind: 'transient', error: `webhook: ${error.message}` })
+        )
       }
     )
     request.on('timeout', () =>
@@ -68,9 +83,9 @@ export function postWebhook(
     )
     request.on('error', (error) => {
       if (error instanceof ForbiddenAddressError) {
-        return resolve({ kind: 'permanent', error: error.message })
+        return settle({ kind: 'permanent', error: error.message })
       }
-      resolve({ kind: 'transient', error: `webhook: ${error.message}` })
+      settle({ kind: 'transient', error: `webhook: ${error.message}` })
     })
     request.end(body)
   })
