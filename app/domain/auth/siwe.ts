@@ -46,6 +46,18 @@ export function checkSiweMessage(text: string, expected: SiweExpectations): Chec
   }
   if (Number.isNaN(m.issuedAt.getTime()))
     reject('E_SIWE_MALFORMED', 'The message has an invalid Issued At time')
+  // viem's parser gives an Invalid Date for a time it cannot read, and skips a
+  // field out of EIP-4361's order: either way the check below would be skipped
+  // and a message the user signed as expiring would never expire
+  for (const [field, value] of [
+    ['Expiration Time', m.expirationTime],
+    ['Not Before', m.notBefore],
+  ] as const) {
+    const present = text.includes(`\n${field}: `)
+    if (present !== (value !== undefined) || (value && Number.isNaN(value.getTime()))) {
+      reject('E_SIWE_MALFORMED', `The message has an invalid or misplaced ${field}`)
+    }
+  }
 
   if (m.domain !== expected.domain)
     reject('E_SIWE_DOMAIN', 'The message was made for another domain')

@@ -156,6 +156,25 @@ test.group('Auth | sign-in with Ethereum', (group) => {
         },
       ],
       [
+        // an expired Expiration Time without its offset: viem reads an Invalid Date,
+        // which no comparison rejects
+        'E_SIWE_MALFORMED',
+        async (nonce) => {
+          const message = siweMessage(account, nonce, {
+            expirationTime: new Date(Date.now() - 1000),
+          }).replace(/(Expiration Time: [^\n]+)Z/, '$1')
+          return { message, signature: await account.signMessage({ message }) }
+        },
+      ],
+      [
+        // an expired Expiration Time after Request ID, out of EIP-4361's order: viem skips it
+        'E_SIWE_MALFORMED',
+        async (nonce) => {
+          const message = `${siweMessage(account, nonce, { requestId: 'r1' })}\nExpiration Time: ${new Date(Date.now() - 1000).toISOString()}`
+          return { message, signature: await account.signMessage({ message }) }
+        },
+      ],
+      [
         'E_SIWE_MALFORMED',
         async () => ({ message: 'hello, sign me in', signature: '0x' + 'ab'.repeat(65) }),
       ],
