@@ -8,7 +8,8 @@ import { kickDeliveryAfterCommit } from '#services/delivery/kick'
  * ESCALATION_MINUTES is sent again — on the channels it went to and on every
  * other channel the user has linked (Telegram chat, email, webhook, in-app) —
  * once per cause (a signal, or the snapshot that tripped the health-factor
- * rule), and the message says it is an escalation. One set-based statement
+ * rule), and the message says it is an escalation. Not while the alert's
+ * position is snoozed. One set-based statement
  * for any number of users; acknowledging any alert of a cause stops it.
  */
 export async function escalateAlerts(now = new Date()): Promise<number> {
@@ -24,6 +25,13 @@ export async function escalateAlerts(now = new Date()): Promise<number> {
         where a.severity = 'critical' and a.status <> 'acknowledged'
           and (a.metadata->>'escalatedAt') is null and (a.metadata->>'escalationOf') is null
           and a.created_at <= ?::timestamptz - make_interval(mins => ?)
+          -- a snoozed position's alerts are muted: not pushed again on every channel
+          -- while the snooze lasts (escalated after it, if still unacknowledged)
+          and not exists (
+            select 1 from position_snoozes z
+            where z.user_id = a.user_id and z.protocol = a.metadata->>'protocol'
+              and z.chain_id::text = a.metadata->>'chainId' and z.until > ?::timestamptz
+          )
       ),
       causes as (
         -- a cause is escalated once: not when any of its alerts was acknowledged or escalated
@@ -81,7 +89,15 @@ export async function escalateAlerts(now = new Date()): Promise<number> {
       order by r.user_id, c.channel
       returning id, user_id, channel, status, metadata->>'escalationOf' as escalation_of
       `,
-      [now.toISOString(), minutes, now.toISOString(), minutes, now.toISOString(), String(minutes)]
+      [
+        now.toISOString(),
+        minutes,
+        now.toISOString(),
+        now.toISOString(),
+        minutes,
+        now.toISOString(),
+        String(minutes),
+      ]
     )
     kickDeliveryAfterCommit(
       trx,

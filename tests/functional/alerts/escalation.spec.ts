@@ -20,7 +20,10 @@ async function critical(
       (extra.signalId as string) ?? null,
       (extra.severity as string) ?? 'critical',
       channel,
-      JSON.stringify({ snapshotId: extra.snapshotId ?? 'snap-1' }),
+      JSON.stringify({
+        snapshotId: extra.snapshotId ?? 'snap-1',
+        ...(extra.metadata as Record<string, unknown> | undefined),
+      }),
       (extra.status as string) ?? (channel === 'in_app' ? 'sent' : 'pending'),
       minutesAgo,
     ] as any[]
@@ -85,6 +88,38 @@ test.group('Alerts | escalation', (group) => {
     assert.equal(await escalateAlerts(), 0)
     // the young one escalates once its time has come
     assert.equal(await escalateAlerts(new Date(Date.now() + 6 * 60_000)), 2)
+  })
+
+  test("not while the alert's position is snoozed; after the snooze, if still unacknowledged", async ({
+    assert,
+  }) => {
+    const user = await UserFactory.apply('telegramLinked').create()
+    const position = { protocol: 'aave_v3', chainId: 1 }
+    await critical(user.id, 'telegram', 20, { snapshotId: 'snoozed', metadata: position })
+    await critical(user.id, 'telegram', 20, {
+      snapshotId: 'other-chain',
+      metadata: { protocol: 'aave_v3', chainId: 8453 },
+    })
+    await db.table('position_snoozes').insert({
+      user_id: user.id,
+      protocol: 'aave_v3',
+      chain_id: 1,
+      until: new Date(Date.now() + 3600_000),
+    })
+    const escalatedCauses = async () => {
+      const rows = await db
+        .from('alerts')
+        .where('user_id', user.id)
+        .whereRaw("metadata->>'escalationOf' is not null")
+        .select('metadata')
+      return [...new Set(rows.map((r) => r.metadata.snapshotId))]
+    }
+
+    assert.isAbove(await escalateAlerts(), 0)
+    assert.deepEqual(await escalatedCauses(), ['other-chain'])
+    // the snooze has ended, nobody acknowledged: now it escalates
+    assert.isAbove(await escalateAlerts(new Date(Date.now() + 2 * 3600_000)), 0)
+    assert.sameMembers(await escalatedCauses(), ['other-chain', 'snoozed'])
   })
 
   test('signal alerts escalate per signal, without clashing with the original (user, signal, channel)', async ({
