@@ -93,11 +93,14 @@ export async function evaluateHealthFactorAlerts(
     const prefs = withDefaults(preferences.get(s.userId) ?? {})
     const threshold = String(prefs.alertThresholds.healthFactor)
     const decision = evaluateHealthFactor(s.healthFactor, threshold, state, at, cooldownMs)
-    states.set(k, { ...decision.next, lastSnapshotAt: at })
+    // Snoozed: nobody is told, and the rule does not count the alert as given —
+    // it would stay disarmed, and a position still at risk when the snooze ends
+    // would be silent until the cooldown (12 h). Recoveries still re-arm it.
+    const snoozed = (snoozedUntil.get(k) ?? 0) > now.toMillis()
+    const next = decision.alert && snoozed ? state : decision.next
+    states.set(k, { ...next, lastSnapshotAt: at })
     touched.set(k, { userId: s.userId, protocol: s.protocol, chainId: s.chainId })
-    if (!decision.alert) continue
-    // Snoozed: the rule's state moves on, but nobody is told until the snooze ends.
-    if ((snoozedUntil.get(k) ?? 0) > now.toMillis()) continue
+    if (!decision.alert || snoozed) continue
 
     const liquidation = liquidationPriceOfLargestCollateral(s)
     const message = formatHealthFactorAlert({

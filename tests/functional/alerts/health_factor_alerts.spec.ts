@@ -155,7 +155,7 @@ test.group('Alerts | snooze and quiet hours', (group) => {
       ['compound_v3']
     )
 
-    // lifting the snooze (an instant in the past): the position is still at risk and alerts after the cooldown
+    // lifting the snooze (an instant in the past): the position is still at risk and alerts
     await client
       .post('/api/v1/positions/snooze')
       .bearerToken(token)
@@ -171,6 +171,33 @@ test.group('Alerts | snooze and quiet hours', (group) => {
         .whereRaw("metadata->>'protocol' = 'aave_v3'"),
       1
     )
+  })
+
+  test('a position still at risk when its snooze ends alerts on its next snapshot, not after the cooldown', async ({
+    client,
+    assert,
+  }) => {
+    const user = await UserFactory.create()
+    const token = await userToken(user)
+    const snooze = (until: string) =>
+      client
+        .post('/api/v1/positions/snooze')
+        .bearerToken(token)
+        .json({ protocol: 'aave_v3', until })
+    const post = (hf: number, at: string) =>
+      client.post('/api/v1/positions').bearerToken(token).json(withHealthFactor(hf, at))
+    const count = async () => (await db.from('alerts').where('user_id', user.id)).length
+
+    ;(await snooze(new Date(Date.now() + 3600_000).toISOString())).assertStatus(200)
+    await post(1.05, '2026-11-01T00:00:00Z')
+    assert.equal(await count(), 0, 'muted while snoozed')
+    ;(await snooze('2026-01-01T00:00:00Z')).assertStatus(200)
+    // same band (critical), one hour later: far inside the 12 h cooldown
+    await post(1.04, '2026-11-01T01:00:00Z')
+    assert.equal(await count(), 1)
+    // and the rule goes on as usual: no repeat on the next one
+    await post(1.03, '2026-11-01T02:00:00Z')
+    assert.equal(await count(), 1)
   })
 
   test('quiet hours hold non-critical push alerts until the window ends; critical ones go at once', async ({
