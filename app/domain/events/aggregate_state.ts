@@ -53,8 +53,8 @@ function setPath(target: Record<string, any>, path: string[], value: unknown) {
     return
   }
   if (typeof target[head] !== 'object' || target[head] === null) target[head] = {}
+  // an emptied parent stays, as PATCH /me's deep merge leaves it ({"alertThresholds": {}})
   setPath(target[head], rest, value)
-  if (Object.keys(target[head]).length === 0) delete target[head]
 }
 
 const emptyUser = (): UserAggregate => ({
@@ -113,10 +113,16 @@ export function applyEvent(
         status: p.status,
       }
     case 'alert.sent':
-    case 'alert.failed':
+    case 'alert.failed': {
+      // as the live row: a send settles a pending alert only; one acknowledged
+      // while its send was in flight stays acknowledged (the send is still recorded)
+      if (state?.kind === 'alert' && state.status === 'pending') {
+        state.status = event.event_type.slice('alert.'.length)
+      }
+      return state
+    }
     case 'alert.acknowledged': {
-      if (state?.kind !== 'alert') return state
-      state.status = event.event_type.slice('alert.'.length)
+      if (state?.kind === 'alert') state.status = 'acknowledged'
       return state
     }
     case 'intent.created':
