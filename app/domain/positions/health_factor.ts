@@ -20,14 +20,20 @@ function big(value: string | number | Big): Big {
   return value instanceof Big ? value : new Big(value)
 }
 
-/** a / b at 40 decimal places, without touching big.js's global setting for anyone else. */
+/**
+ * a / b at 40 decimal places, rounded down (big.js rounds half up by default:
+ * a quotient just under 1 became 1, not liquidatable, while it printed as
+ * 0.999…), without touching big.js's global settings for anyone else.
+ */
 export function divide(a: Big, b: Big): Big {
-  const saved = Big.DP
+  const saved = { dp: Big.DP, rm: Big.RM }
   Big.DP = INTERNAL_DP
+  Big.RM = Big.roundDown
   try {
     return a.div(b)
   } finally {
-    Big.DP = saved
+    Big.DP = saved.dp
+    Big.RM = saved.rm
   }
 }
 

@@ -17,6 +17,33 @@ const position = {
 }
 
 test.group('Positions | price-shock simulation', () => {
+  test('a health factor a hair under 1 is liquidatable, as it prints', ({ assert }) => {
+    // capacity 1e20 − 1e-16, debt 1e20 − 1e-16 + 1e-36: HF = 1 − ~1e-56, which
+    // rounded half up at 40 places became exactly 1
+    const result = simulatePriceShock(
+      {
+        collateral: [
+          {
+            symbol: 'ETH',
+            amount: '1',
+            valueUsd: '100000000000000000000',
+            liquidationThreshold: '0.999999999999999999999999999999999999',
+          },
+        ],
+        debt: [
+          {
+            symbol: 'USDC',
+            amount: '1',
+            valueUsd: '99999999999999999999.999999999999999900000000000000000001',
+          },
+        ],
+      },
+      {}
+    )
+    assert.equal(result.simulatedHealthFactor, '0.999999999999999999')
+    assert.isTrue(result.liquidatable)
+  })
+
   test('ETH −20 % takes HF from 1.65 to 1.32', ({ assert }) => {
     const result = simulatePriceShock(position, { ETH: '-0.2' })
     assert.equal(result.currentHealthFactor, '1.65')
