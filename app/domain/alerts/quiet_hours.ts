@@ -1,13 +1,13 @@
-import { type DateTime } from 'luxon'
+import { DateTime } from 'luxon'
 
 export interface QuietHours {
   start: string // 'HH:MM'
   end: string // 'HH:MM'
 }
 
-function at(day: DateTime, hhmm: string): DateTime {
+const minutesOf = (hhmm: string) => {
   const [hour, minute] = hhmm.split(':').map(Number)
-  return day.set({ hour, minute, second: 0, millisecond: 0 })
+  return hour * 60 + minute
 }
 
 /**
@@ -22,13 +22,24 @@ export function deliverAt(
   timezone = 'UTC'
 ): DateTime {
   if (severity === 'critical' || !quietHours || quietHours.start === quietHours.end) return now
+  // Wall-clock times compared as such, as the fan-out's SQL does: windows built
+  // as instants moved with DST (on the spring-forward night 02:30 became 03:30,
+  // and 03:10 was outside a 02:30–06:00 window; in the repeated hour the end
+  // landed an hour early).
   const local = now.setZone(timezone)
-  const candidates = [local.minus({ days: 1 }), local].map((day) => {
-    const start = at(day, quietHours.start)
-    let end = at(day, quietHours.end)
-    if (end <= start) end = at(day.plus({ days: 1 }), quietHours.end)
-    return { start, end }
-  })
-  const window = candidates.find(({ start, end }) => local >= start && local < end)
-  return window ? window.end.toUTC() : now
+  const start = minutesOf(quietHours.start)
+  const end = minutesOf(quietHours.end)
+  const t = local.hour * 60 + local.minute + (local.second + local.millisecond / 1000) / 60
+  let endsOn: DateTime | null = null
+  if (start < end) endsOn = t >= start && t < end ? local : null
+  else if (t >= start) endsOn = local.plus({ days: 1 })
+  else if (t < end) endsOn = local
+  if (!endsOn) return now
+  // a local end time that does not exist (skipped by DST) or exists twice is
+  // placed as PostgreSQL places it: after the gap, and the later of the two
+  const [hour, minute] = quietHours.end.split(':').map(Number)
+  return DateTime.fromObject(
+    { year: endsOn.year, month: endsOn.month, day: endsOn.day, hour, minute },
+    { zone: timezone }
+  ).toUTC()
 }

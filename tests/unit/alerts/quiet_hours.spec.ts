@@ -36,6 +36,34 @@ test.group('Alerts | quiet hours', () => {
     )
   })
 
+  test('the nights clocks change: wall-clock times, and end times placed as PostgreSQL places them', ({
+    assert,
+  }) => {
+    const ny = 'America/New_York'
+    // 2026-03-08, 02:00 EST → 03:00 EDT: at 03:10 EDT (07:10 UTC) a 02:30–06:00 window is on;
+    // it ends at 06:00 EDT = 10:00 UTC
+    assert.equal(
+      deliverAt(utc('2026-03-08T07:10:00Z'), 'high', { start: '02:30', end: '06:00' }, ny).toISO(),
+      '2026-03-08T10:00:00.000Z'
+    )
+    // an end time the clocks skip (02:30) is the instant after the gap: 03:30 EDT
+    assert.equal(
+      deliverAt(utc('2026-03-08T06:10:00Z'), 'high', { start: '01:00', end: '02:30' }, ny).toISO(),
+      '2026-03-08T07:30:00.000Z'
+    )
+    // 2026-11-01, 02:00 EDT → 01:00 EST: 01:10 EST (06:10 UTC) is inside 22:00–01:30,
+    // which ends at the later 01:30, EST = 06:30 UTC
+    assert.equal(
+      deliverAt(utc('2026-11-01T06:10:00Z'), 'high', { start: '22:00', end: '01:30' }, ny).toISO(),
+      '2026-11-01T06:30:00.000Z'
+    )
+    // and the first 01:40 (EDT, 05:40 UTC) is past the end on the wall clock
+    assert.equal(
+      deliverAt(utc('2026-11-01T05:40:00Z'), 'high', { start: '22:00', end: '01:30' }, ny).toISO(),
+      '2026-11-01T05:40:00.000Z'
+    )
+  })
+
   test('critical alerts always go through; no quiet hours or start == end means none', ({
     assert,
   }) => {
