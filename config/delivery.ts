@@ -1,4 +1,5 @@
 import env from '#start/env'
+import { DEFAULT_RETRY_POLICY } from '#domain/delivery/outcome'
 
 /**
  * Delivery of alerts (issue 6). Limits are Telegram's published ones with a
@@ -22,9 +23,9 @@ const delivery = {
     configured: Boolean(env.get('SMTP_HOST')),
   },
   retry: {
-    maxAttempts: env.get('DELIVERY_MAX_ATTEMPTS', 6),
-    baseDelayMs: env.get('DELIVERY_BASE_DELAY_MS', 2_000),
-    maxDelayMs: 5 * 60_000,
+    maxAttempts: env.get('DELIVERY_MAX_ATTEMPTS', DEFAULT_RETRY_POLICY.maxAttempts),
+    baseDelayMs: env.get('DELIVERY_BASE_DELAY_MS', DEFAULT_RETRY_POLICY.baseDelayMs),
+    maxDelayMs: DEFAULT_RETRY_POLICY.maxDelayMs,
   },
   /** A sender's hold on claimed alerts; after it, a crashed sender's alerts are taken again. */
   leaseMs: env.get('DELIVERY_LEASE_MS', 60_000),

@@ -19,8 +19,14 @@ export interface RetryPolicy {
   maxDelayMs: number
 }
 
+/**
+ * Twelve attempts: the backoff alone then spans 12 to 24 minutes, so a
+ * provider outage of ten minutes delays alerts instead of failing them for
+ * good (six spanned 31–62 s: a short Telegram or SMTP outage lost every
+ * non-critical alert sent during it).
+ */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  maxAttempts: 6,
+  maxAttempts: 12,
   baseDelayMs: 2_000,
   maxDelayMs: 5 * 60_000,
 }
