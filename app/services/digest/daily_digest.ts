@@ -1,5 +1,8 @@
 import db from '@adonisjs/lucid/services/db'
 import Big from 'big.js'
+import { DateTime } from 'luxon'
+import { deliverAt } from '#domain/alerts/quiet_hours'
+import { withDefaults, type StoredPreferences } from '#domain/users/preferences'
 import { formatDigest, type DigestFacts } from '#domain/alerts/messages'
 import eventRecorder from '#services/events/event_recorder'
 import { kickDeliveryAfterCommit } from '#services/delivery/kick'
@@ -11,6 +14,7 @@ interface Claimed {
   user_id: string
   local_date: string
   channel: string
+  preferences: StoredPreferences
 }
 
 const sum = (assets: { valueUsd: string }[]) =>
@@ -46,6 +50,7 @@ export async function createDueDigests(now = new Date()): Promise<number> {
        where d.local_now::time >= ?::time and d.local_now::time < ?::time
        on conflict (user_id, local_date) do nothing
        returning user_id, to_char(local_date, 'YYYY-MM-DD') as local_date,
+         (select u3.preferences from users u3 where u3.id = digest_runs.user_id) as preferences,
          (select coalesce(
             (select c from users u2
                cross join lateral jsonb_array_elements_text(
@@ -123,20 +128,30 @@ export async function createDueDigests(now = new Date()): Promise<number> {
       facts.get(s.user_id)!.signals.push({ type: s.type, asset: s.asset, severity: s.severity })
     }
 
-    const rows = (claimed as Claimed[]).map((c) => ({
-      user_id: c.user_id,
-      channel: c.channel,
-      message: formatDigest(facts.get(c.user_id)!),
-      local_date: c.local_date,
-    }))
+    const at = DateTime.fromJSDate(now, { zone: 'utc' })
+    const rows = (claimed as Claimed[]).map((c) => {
+      // a low-severity push like any other: held by quiet hours (a 22:00–09:00 night
+      // would otherwise get it at 08:00)
+      const prefs = withDefaults(c.preferences ?? {})
+      const due = deliverAt(at, 'low', prefs.quietHours, prefs.timezone)
+      return {
+        user_id: c.user_id,
+        channel: c.channel,
+        message: formatDigest(facts.get(c.user_id)!),
+        local_date: c.local_date,
+        deliver_after: c.channel !== 'in_app' && due > at ? due.toISO() : null,
+      }
+    })
     const { rows: inserted } = await trx.rawQuery(
       `with created as (
-         insert into alerts (user_id, type, severity, channel, message, metadata, status, sent_at)
+         insert into alerts (user_id, type, severity, channel, message, metadata, status, sent_at, deliver_after)
          select x.user_id, 'daily_digest', 'low', x.channel, x.message,
                 jsonb_build_object('localDate', x.local_date),
                 case when x.channel = 'in_app' then 'sent' else 'pending' end,
-                case when x.channel = 'in_app' then now() end
-         from jsonb_to_recordset(?::jsonb) as x(user_id uuid, channel text, message text, local_date text)
+                case when x.channel = 'in_app' then now() end,
+                x.deliver_after
+         from jsonb_to_recordset(?::jsonb)
+              as x(user_id uuid, channel text, message text, local_date text, deliver_after timestamptz)
          returning id, user_id, channel, status, metadata
        ), linked as (
          update digest_runs r set alert_id = c.id

@@ -164,4 +164,22 @@ test.group('Digest | daily summary at 08:00 local time', (group) => {
     assert.equal(await createDueDigests(new Date(NOW.getTime() + 3600_000)), 1)
     assert.sameMembers(await users(), [paris.id, stale.id])
   })
+
+  test('quiet hours hold a pushed digest until they end, as any low-severity alert', async ({
+    assert,
+  }) => {
+    // 08:30 in Paris, inside a 22:00–09:00 night: held until 09:00 Paris = 08:00 UTC
+    const sleeper = await UserFactory.apply('telegramLinked').create()
+    sleeper.preferences = {
+      timezone: 'Europe/Paris',
+      digest: 'daily',
+      notificationChannels: ['telegram'],
+      quietHours: { start: '22:00', end: '09:00' },
+    }
+    await sleeper.save()
+    assert.equal(await createDueDigests(NOW), 1)
+    const digest = await db.from('alerts').where('type', 'daily_digest').firstOrFail()
+    assert.equal(digest.channel, 'telegram')
+    assert.equal(new Date(digest.deliver_after).toISOString(), '2026-11-20T08:00:00.000Z')
+  })
 })
