@@ -38,7 +38,18 @@ const lastStart = new Map<string, number>()
  * differ between two messages to one chat, so the chat's spacing is also
  * kept from the actual start of its previous send in this process.
  */
-export async function sendTelegramMessage(chatId: string, html: string): Promise<SendOutcome> {
+export async function sendTelegramMessage(chatId: string, html: string): Promise<SendOutcome>
+export async function sendTelegramMessage(
+  chatId: string,
+  html: string,
+  /** Asked once both slots are ours, right before the call: false sends nothing (null). */
+  stillWanted: () => Promise<boolean>
+): Promise<SendOutcome | null>
+export async function sendTelegramMessage(
+  chatId: string,
+  html: string,
+  stillWanted: () => Promise<boolean> = async () => true
+): Promise<SendOutcome | null> {
   const interval = delivery.telegram.perChatIntervalMs
   await waitFor(await reserveSlot(`tg:chat:${chatId}`, interval))
   const previous = lastStart.get(chatId)
@@ -46,6 +57,7 @@ export async function sendTelegramMessage(chatId: string, html: string): Promise
     await sleep(previous + interval - Date.now())
   }
   await waitFor(await reserveSlot(BOT_KEY, Math.ceil(1000 / delivery.telegram.messagesPerSecond)))
+  if (!(await stillWanted())) return null
   const now = Date.now()
   lastStart.set(chatId, now)
   if (lastStart.size > 10_000) {

@@ -28,6 +28,8 @@ interface ClaimedAlert extends RenderableAlert {
   email: string | null
   webhookUrl: string | null
   webhookSecret: string | null
+  /** The lease this sender set (claimed_until, exact): whoever holds it owns the alert. */
+  claim: string
 }
 
 export interface DrainResult {
@@ -67,7 +69,8 @@ async function claimDue(channel: DeliveryChannel, limit: number): Promise<Claime
       where a.id = due.id and u.id = a.user_id
      returning a.id, a.user_id, a.type, a.severity, a.channel, a.message, a.metadata,
                a.attempts, a.created_at, u.telegram_chat_id, u.email,
-               u.preferences->>'webhookUrl' as webhook_url, u.webhook_secret`,
+               u.preferences->>'webhookUrl' as webhook_url, u.webhook_secret,
+               a.claimed_until::text as claim`,
     [channel, limit, `${delivery.leaseMs} milliseconds`]
   )
   return rows
@@ -85,6 +88,7 @@ async function claimDue(channel: DeliveryChannel, limit: number): Promise<Claime
       email: r.email,
       webhookUrl: r.webhook_url,
       webhookSecret: r.webhook_secret,
+      claim: r.claim,
     }))
     .sort((a: ClaimedAlert, b: ClaimedAlert) => rank(a) - rank(b) || a.id.localeCompare(b.id))
 }
@@ -113,7 +117,27 @@ function decryptSecret(stored: string | null): string | null {
   return encryption.decrypt<string>(stored) ?? null
 }
 
-async function send(alert: ClaimedAlert): Promise<SendOutcome> {
+/**
+ * Renews the claim right before the send goes out, if it is still ours. A
+ * sender can wait longer than its lease for a send slot (a Telegram 429 holds
+ * the whole bot for retry_after, a minute or more); meanwhile another drainer
+ * may have taken the alert, and both would send it. The lease value itself is
+ * the fence: a new claim changed it.
+ */
+async function stillMine(alert: ClaimedAlert): Promise<boolean> {
+  const { rows } = await db.rawQuery(
+    `update alerts set claimed_until = clock_timestamp() + ?::interval
+      where id = ? and status = 'pending' and claimed_until = ?::timestamptz
+      returning claimed_until::text as claim`,
+    [`${delivery.leaseMs} milliseconds`, alert.id, alert.claim]
+  )
+  if (rows.length === 0) return false
+  alert.claim = rows[0].claim
+  return true
+}
+
+/** The attempt's outcome; null when the alert was no longer ours to send (nothing sent). */
+async function send(alert: ClaimedAlert): Promise<SendOutcome | null> {
   switch (alert.channel) {
     case 'telegram':
       if (!telegramConfigured()) {
@@ -122,9 +146,10 @@ async function send(alert: ClaimedAlert): Promise<SendOutcome> {
       // Read again: the chat may have been unlinked (/stop, blocked) since the claim.
       alert.telegramChatId = await currentChat(alert.userId)
       if (!alert.telegramChatId) return { kind: 'permanent', error: 'no Telegram chat is linked' }
-      return sendTelegramMessage(alert.telegramChatId, telegramHtml(alert))
+      return sendTelegramMessage(alert.telegramChatId, telegramHtml(alert), () => stillMine(alert))
     case 'email':
       if (!alert.email) return { kind: 'permanent', error: 'no email address is set' }
+      if (!(await stillMine(alert))) return null
       return sendEmail(alert.email, emailBodies(alert))
     case 'webhook': {
       if (!alert.webhookUrl) return { kind: 'permanent', error: 'no webhook URL is set' }
@@ -133,6 +158,7 @@ async function send(alert: ClaimedAlert): Promise<SendOutcome> {
         // Stored encrypted with APP_KEY: a rotated key makes it unreadable; set the URL again.
         return { kind: 'permanent', error: 'the webhook signing secret cannot be read' }
       }
+      if (!(await stillMine(alert))) return null
       return postWebhook(alert.webhookUrl, secret, webhookBody(alert), delivery.webhook)
     }
   }
@@ -256,6 +282,7 @@ export async function drainChannel(
       await inLanes(batch, lanes, async (alert) => {
         try {
           const outcome = await send(alert)
+          if (outcome === null) return // taken by another sender while we waited: theirs now
           const status = await settle(alert, outcome)
           if (status === 'sent') result.sent++
           else if (status === 'failed') result.failed++

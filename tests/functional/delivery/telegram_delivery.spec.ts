@@ -7,6 +7,7 @@ import { TELEGRAM_MESSAGE_LIMIT } from '#domain/delivery/render'
 import { FakeTelegram } from '#tests/helpers/fake_telegram'
 import { truncateAll } from '#tests/helpers/database'
 import { alertRow, eventsOf, pendingAlert, waitUntil } from '#tests/helpers/alerts'
+import { holdBack } from '#infrastructure/delivery/pacing'
 
 /*
  * Delivery runs for real here: our drainer, grammY's client, HTTP to a local
@@ -97,6 +98,35 @@ test.group('Delivery | Telegram', (group) => {
     assert.equal(row.attempts, 1)
     assert.lengthOf(telegram.sent(chat), 2)
   })
+
+  test('a sender held past its lease by a bot-wide 429 does not send what another sender took', async ({
+    assert,
+  }) => {
+    const lease = delivery.leaseMs
+    delivery.leaseMs = 1_500
+    try {
+      const user = await UserFactory.apply('telegramLinked').create()
+      const chat = user.telegramChatId!
+      const id = await pendingAlert(user.id, 'telegram')
+      // another worker got a 429: the whole bot waits 3 s, longer than the 1.5 s lease
+      await holdBack('tg:bot', new Date(Date.now() + 3_000))
+      const first = drainChannel('telegram')
+      // the lease ran out: the sweeper's next drain takes the channel and the alert
+      await new Promise((resolve) => setTimeout(resolve, 2_000))
+      const second = drainChannel('telegram')
+      const results = await Promise.all([first, second])
+
+      // one call: a second one would reach Telegram (here it broke the chat limit and got a 429)
+      assert.lengthOf(telegram.sent(chat), 1, 'sent once, not by both senders')
+      assert.equal(telegram.limitViolations, 0)
+      assert.equal(results[0].sent + results[1].sent, 1)
+      const row = await alertRow(id)
+      assert.equal(row.status, 'sent')
+      assert.deepEqual(await eventsOf(id), ['alert.sent'])
+    } finally {
+      delivery.leaseMs = lease
+    }
+  }).timeout(20_000)
 
   test('403 (bot blocked) fails at once, unlinks the chat, records alert.failed and telegram.unlinked', async ({
     assert,
