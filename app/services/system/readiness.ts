@@ -1,25 +1,35 @@
 import db from '@adonisjs/lucid/services/db'
+import logger from '@adonisjs/core/services/logger'
+
+const TIMED_OUT = new Error('timed out')
 
 export interface ReadinessReport {
   ready: boolean
   checks: Record<string, { ok: boolean; message?: string; durationMs: number }>
 }
 
-async function timed(check: () => Promise<unknown>, timeoutMs: number) {
+/**
+ * `message` is public (the route needs no token): it says what failed, never
+ * the driver's words, which name hosts, ports, users and authentication
+ * failures. Those go to the log.
+ */
+async function timed(name: string, check: () => Promise<unknown>, timeoutMs: number) {
   const started = performance.now()
   let timer: NodeJS.Timeout | undefined
   try {
     await Promise.race([
       check(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
+        timer = setTimeout(() => reject(TIMED_OUT), timeoutMs)
       }),
     ])
     return { ok: true, durationMs: Math.round(performance.now() - started) }
   } catch (error) {
+    logger.warn({ err: error }, `readiness: the ${name} check failed`)
     return {
       ok: false,
-      message: error instanceof Error ? error.message : 'check failed',
+      message:
+        error === TIMED_OUT ? `no answer within ${timeoutMs} ms` : `the ${name} check failed`,
       durationMs: Math.round(performance.now() - started),
     }
   } finally {
@@ -32,6 +42,6 @@ async function timed(check: () => Promise<unknown>, timeoutMs: number) {
  * subsystems (the queue) add their own checks here.
  */
 export async function checkReadiness(): Promise<ReadinessReport> {
-  const database = await timed(() => db.rawQuery('select 1'), 1_500)
+  const database = await timed('database', () => db.rawQuery('select 1'), 1_500)
   return { ready: database.ok, checks: { database } }
 }

@@ -37,9 +37,17 @@ test.group('HTTP | database down', (group) => {
     const started = Date.now()
     const ready = await fetch(`${base}/health/ready`)
     assert.equal(ready.status, 503)
-    const body = (await ready.json()) as { status: string; checks: { database: { ok: boolean } } }
+    const body = (await ready.json()) as {
+      status: string
+      checks: { database: { ok: boolean; message: string } }
+    }
     assert.equal(body.status, 'unavailable')
     assert.isFalse(body.checks.database.ok)
+    // public: what failed, not the driver's message (it names the host and port)
+    assert.include(
+      ['the database check failed', 'no answer within 1500 ms'],
+      body.checks.database.message
+    )
     assert.isBelow(Date.now() - started, 2_500, 'no hang')
   })
 
