@@ -4,14 +4,32 @@
  * database write on every request halved dashboard throughput (bench/RESULTS.md),
  * and with N replicas a token gets at most N x the budget. See docs/adr/0002.
  */
+import ipaddr from 'ipaddr.js'
 import env from '#start/env'
 import limiter from '@adonisjs/limiter/services/main'
+
+/**
+ * Who a client is, for a per-IP budget: an IPv4 address, or an IPv6 /64. A
+ * single subscriber is usually handed a whole /64 and can send from any of its
+ * 2^64 addresses: keyed by address, each would get a fresh budget.
+ */
+export function clientKey(ip: string): string {
+  if (!ipaddr.isValid(ip)) return `ip:${ip}`
+  const parsed = ipaddr.parse(ip)
+  if (parsed.kind() === 'ipv4') return `ip:${parsed.toString()}`
+  const v6 = parsed as ipaddr.IPv6
+  if (v6.isIPv4MappedAddress()) return `ip:${v6.toIPv4Address().toString()}`
+  return `ip6:${v6.parts
+    .slice(0, 4)
+    .map((part) => part.toString(16))
+    .join(':')}::/64`
+}
 
 export const authThrottle = limiter.define('auth', (ctx) => {
   return limiter
     .allowRequests(env.get('RATE_LIMIT_AUTH_PER_MINUTE', 20))
     .every('1 minute')
-    .usingKey(`ip:${ctx.request.ip()}`)
+    .usingKey(clientKey(ctx.request.ip()))
 })
 
 export const apiThrottle = limiter.define('api', (ctx) => {
@@ -21,7 +39,7 @@ export const apiThrottle = limiter.define('api', (ctx) => {
     ctx.auth.authenticatedViaGuard === 'service'
       ? ctx.auth.use('service').user?.currentAccessToken
       : ctx.auth.use('api').user?.currentAccessToken
-  const key = token ? `token:${String(token.identifier)}` : `ip:${ctx.request.ip()}`
+  const key = token ? `token:${String(token.identifier)}` : clientKey(ctx.request.ip())
   return limiter
     .allowRequests(env.get('RATE_LIMIT_API_PER_MINUTE', 600))
     .every('1 minute')

@@ -128,6 +128,27 @@ test.group('Auth | rate limits', (group) => {
     assert.equal(limited.body().errors[0].code, 'E_TOO_MANY_REQUESTS')
   })
 
+  test('an IPv6 client is limited per /64: its other addresses share the budget', async ({
+    client,
+    assert,
+  }) => {
+    env.set('RATE_LIMIT_AUTH_PER_MINUTE', 3)
+    // through a trusted proxy (loopback), as in production behind a load balancer
+    const from = (ip: string) => client.get('/api/v1/auth/nonce').header('x-forwarded-for', ip)
+    const statuses = []
+    for (const ip of [
+      '2001:db8:1:2::1',
+      '2001:db8:1:2::2',
+      '2001:db8:1:2::abcd:1',
+      '2001:db8:1:2:ffff:ffff:ffff:ffff',
+    ])
+      statuses.push((await from(ip)).status())
+    assert.deepEqual(statuses, [200, 200, 200, 429])
+    // another /64, and an IPv4 client, have their own
+    ;(await from('2001:db8:1:3::1')).assertStatus(200)
+    ;(await from('203.0.113.7')).assertStatus(200)
+  })
+
   test('authenticated routes are limited per token, not per user', async ({ client, assert }) => {
     env.set('RATE_LIMIT_API_PER_MINUTE', 2)
     const user = await UserFactory.create()
