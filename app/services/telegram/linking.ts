@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import db from '@adonisjs/lucid/services/db'
 import { DateTime } from 'luxon'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
@@ -11,13 +11,24 @@ export interface LinkCode {
   expiresAt: DateTime
 }
 
-/** 24 random bytes → 32 base64url characters: `A-Za-z0-9_-`, fits Telegram's 64-char start parameter. */
+/** What is stored of a code (migration 25): a read of the table yields no usable code. */
+const stored = (code: string) => createHash('sha256').update(code).digest('hex')
+
+/**
+ * 24 random bytes → 32 base64url characters: `A-Za-z0-9_-`, fits Telegram's
+ * 64-char start parameter. A user has one code at a time: a new one replaces
+ * the others (a page reloaded, a code shown twice), which also keeps the table
+ * at one row per user.
+ */
 export async function createLinkCode(userId: string): Promise<LinkCode> {
   const code = randomBytes(24).toString('base64url')
   const expiresAt = DateTime.utc().plus({ minutes: delivery.telegram.linkCodeTtlMinutes })
-  await db
-    .table('telegram_link_codes')
-    .insert({ code, user_id: userId, expires_at: expiresAt.toISO() })
+  await db.transaction(async (trx) => {
+    await trx.from('telegram_link_codes').where('user_id', userId).delete()
+    await trx
+      .table('telegram_link_codes')
+      .insert({ code: stored(code), user_id: userId, expires_at: expiresAt.toISO() })
+  })
   return {
     code,
     url: `https://t.me/${delivery.telegram.botUsername}?start=${code}`,
@@ -42,7 +53,7 @@ export async function linkChat(
       `update telegram_link_codes set used_at = now()
         where code = ? and used_at is null and expires_at > now()
         returning user_id`,
-      [code]
+      [stored(code)]
     )
     if (rows.length === 0) return { linked: false }
     const userId: string = rows[0].user_id

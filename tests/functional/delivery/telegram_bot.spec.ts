@@ -1,4 +1,5 @@
 import { test } from '@japa/runner'
+import { createHash } from 'node:crypto'
 import type { ChildProcess } from 'node:child_process'
 import db from '@adonisjs/lucid/services/db'
 import { UserFactory } from '#factories/user_factory'
@@ -74,6 +75,33 @@ test.group('Telegram | bot and linking, through the webhook', (group) => {
     assert.notEqual(other.code, link.code)
   })
 
+  test('a code is stored only as its hash; a new code replaces the user’s earlier ones', async ({
+    assert,
+    client,
+  }) => {
+    const user = await UserFactory.create()
+    const first = await linkCode(client, user)
+    const rows = await db.from('telegram_link_codes').where('user_id', user.id)
+    assert.lengthOf(rows, 1)
+    assert.notEqual(rows[0].code, first.code)
+    assert.equal(rows[0].code, createHash('sha256').update(first.code).digest('hex'))
+
+    const second = await linkCode(client, user)
+    assert.lengthOf(await db.from('telegram_link_codes').where('user_id', user.id), 1)
+    await client
+      .post('/telegram/webhook')
+      .header('X-Telegram-Bot-Api-Secret-Token', SECRET)
+      .json(update(700_010, `/start ${first.code}`))
+    assert.isTrue(await replied(700_010))
+    assert.isNull(await chatOf(user.id), 'the replaced code links nothing')
+    await client
+      .post('/telegram/webhook')
+      .header('X-Telegram-Bot-Api-Secret-Token', SECRET)
+      .json(update(700_011, `/start ${second.code}`))
+    assert.isTrue(await replied(700_011))
+    assert.equal(await chatOf(user.id), '700011')
+  })
+
   test('the webhook refuses a missing or wrong secret token with 401 and queues nothing', async ({
     assert,
     client,
@@ -145,7 +173,7 @@ test.group('Telegram | bot and linking, through the webhook', (group) => {
     const expired = await linkCode(client, user)
     await db
       .from('telegram_link_codes')
-      .where('code', expired.code)
+      .where('code', createHash('sha256').update(expired.code).digest('hex'))
       .update({ expires_at: new Date(Date.now() - 1000) })
     await client
       .post('/telegram/webhook')
