@@ -176,6 +176,18 @@ export async function updateIntent(
     if (patch.status === 'active' && intent.status === 'paused') {
       await assertBelowActiveLimit(trx, userId)
     }
+    if (
+      typeof patch.maxExecutions === 'number' &&
+      patch.maxExecutions <= intent.executionsCount &&
+      ['active', 'paused'].includes(patch.status ?? intent.status)
+    ) {
+      // it could never fire again, yet would stay active, counted in the limit and in me/state
+      throw new DomainError(
+        'E_VALIDATION_ERROR',
+        `The maxExecutions field must be above the ${intent.executionsCount} executions so far`,
+        'maxExecutions'
+      )
+    }
     const before = snapshotOf(intent)
     if (patch.name !== undefined) intent.name = patch.name
     if (patch.status !== undefined) intent.status = patch.status

@@ -330,6 +330,37 @@ test.group('Intents | evaluation on snapshots', (group) => {
     assert.lengthOf(await executionsOf(below), 0)
   })
 
+  test('maxExecutions cannot be lowered to the executions already made', async ({
+    assert,
+    client,
+  }) => {
+    const user = await UserFactory.create()
+    const id = await intent(user, { maxExecutions: 5 })
+    await recordSnapshots({ kind: 'service' }, [snap(user, '1.1')])
+    await recordSnapshots({ kind: 'service' }, [snap(user, '1.05')])
+    assert.lengthOf(await executionsOf(id), 2)
+    const token = await userToken(user)
+    const refused = await client
+      .patch(`/api/v1/intents/${id}`)
+      .bearerToken(token)
+      .json({ maxExecutions: 2 })
+    refused.assertStatus(422)
+    assert.deepEqual(refused.body().errors, [
+      {
+        code: 'E_VALIDATION_ERROR',
+        message: 'The maxExecutions field must be above the 2 executions so far',
+        field: 'maxExecutions',
+      },
+    ])
+    const still = await db.from('intents').where('id', id).firstOrFail()
+    assert.equal(still.max_executions, 5)
+    const raised = await client
+      .patch(`/api/v1/intents/${id}`)
+      .bearerToken(token)
+      .json({ maxExecutions: 3 })
+    raised.assertStatus(200)
+  })
+
   test('an amount past uint256 stored earlier is a note, not a failed batch for everyone', async ({
     assert,
   }) => {
