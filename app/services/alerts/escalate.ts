@@ -46,11 +46,14 @@ export async function escalateAlerts(now = new Date()): Promise<number> {
         )
       ),
       originals as (
+        -- escalatedAt again here: a run that waited on these row locks behind another
+        -- (a job overrunning its minute) re-reads them, and must find them done
         select a.*
         from alerts a
         join causes c on c.user_id = a.user_id
           and c.cause = coalesce(a.signal_id::text, a.metadata->>'snapshotId', a.id::text)
         where a.severity = 'critical' and a.metadata->>'escalationOf' is null
+          and (a.metadata->>'escalatedAt') is null
         for update of a
       ),
       representative as (

@@ -4,6 +4,7 @@ import testUtils from '@adonisjs/core/services/test_utils'
 import { UserFactory } from '#factories/user_factory'
 import { SignalFactory } from '#factories/signal_factory'
 import { escalateAlerts } from '#services/alerts/escalate'
+import { truncateAll } from '#tests/helpers/database'
 
 async function critical(
   userId: string,
@@ -136,4 +137,32 @@ test.group('Alerts | escalation', (group) => {
     assert.isNull(escalation.signal_id)
     assert.equal(escalation.metadata.signalId, signal.id)
   })
+})
+
+test.group('Alerts | escalation, committed', (group) => {
+  group.each.setup(async () => {
+    await truncateAll()
+    return () => truncateAll()
+  })
+
+  test('two runs at once (a job overrunning its minute) escalate a cause once', async ({
+    assert,
+  }) => {
+    const user = await UserFactory.apply('telegramLinked').create()
+    const original = await critical(user.id, 'telegram', 20)
+    // hold the original's row lock so both runs reach it and wait, then let go
+    const holder = await db.transaction()
+    await holder.rawQuery('select id from alerts where id = ? for update', [original])
+    const runs = [escalateAlerts(), escalateAlerts()]
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    await holder.commit()
+    const counts = await Promise.all(runs)
+
+    assert.sameMembers(counts, [0, 2], 'telegram and in_app, once')
+    const escalations = await db
+      .from('alerts')
+      .where('user_id', user.id)
+      .whereRaw("metadata->>'escalationOf' is not null")
+    assert.lengthOf(escalations, 2)
+  }).timeout(10_000)
 })
