@@ -9,7 +9,11 @@ export interface TelegramCall {
 
 export type ScriptedAnswer =
   | { status: 429; retryAfter: number }
-  | { status: 403 | 400 | 500 | 502; description?: string }
+  | {
+      status: 403 | 400 | 500 | 502
+      description?: string
+      parameters?: { migrate_to_chat_id?: number }
+    }
   | { delayMs: number }
 
 /**
@@ -107,6 +111,7 @@ export class FakeTelegram {
           ok: false,
           error_code: scripted.status,
           description: scripted.description ?? `Error ${scripted.status}`,
+          ...(scripted.parameters ? { parameters: scripted.parameters } : {}),
         })
       }
 

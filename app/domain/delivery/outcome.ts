@@ -7,10 +7,18 @@ export type SendOutcome =
   | { kind: 'sent' }
   /** The provider asked us to slow down (Telegram 429): wait and try again; not a failure. */
   | { kind: 'rate_limited'; retryAfterMs: number; error: string }
-  /** Network error, timeout, 5xx…: back off and retry up to the attempt limit. */
-  | { kind: 'transient'; error: string }
-  /** Retrying cannot help (bot blocked, no address, refused URL): fail at once. */
-  | { kind: 'permanent'; error: string; unlinkTelegram?: boolean }
+  /**
+   * Network error, timeout, 5xx…: back off and retry up to the attempt limit.
+   * `telegramChatMovedTo`: the group became a supergroup with a new id; the
+   * retry goes there.
+   */
+  | { kind: 'transient'; error: string; telegramChatMovedTo?: string }
+  /**
+   * Retrying cannot help (bot blocked, chat gone, no address, refused URL):
+   * fail at once; a chat that is blocked or gone is unlinked, so the user's
+   * later alerts do not fail the same way one by one.
+   */
+  | { kind: 'permanent'; error: string; unlinkTelegram?: 'blocked' | 'chat_not_found' }
 
 export interface RetryPolicy {
   /** Attempts before a transient failure becomes `failed`. */

@@ -83,8 +83,16 @@ export async function classifyTelegramError(error: unknown): Promise<SendOutcome
       await holdBack(BOT_KEY, new Date(Date.now() + retryAfterMs))
       return { kind: 'rate_limited', retryAfterMs, error: what }
     }
-    if (error.error_code === 403) return { kind: 'permanent', error: what, unlinkTelegram: true }
+    if (error.error_code === 403)
+      return { kind: 'permanent', error: what, unlinkTelegram: 'blocked' }
     if (error.error_code >= 500) return { kind: 'transient', error: what }
+    const movedTo = error.parameters.migrate_to_chat_id
+    if (movedTo !== undefined) {
+      return { kind: 'transient', error: what, telegramChatMovedTo: String(movedTo) }
+    }
+    if (error.error_code === 400 && /chat not found/i.test(error.description)) {
+      return { kind: 'permanent', error: what, unlinkTelegram: 'chat_not_found' }
+    }
     // 400 (chat not found, bad markup…): the same request would fail again.
     return { kind: 'permanent', error: what }
   }

@@ -168,6 +168,14 @@ async function send(alert: ClaimedAlert): Promise<SendOutcome | null> {
 async function settle(alert: ClaimedAlert, outcome: SendOutcome): Promise<NextStateKind> {
   const next = nextState(outcome, alert.attempts, delivery.retry)
   await db.transaction(async (trx) => {
+    if (outcome.kind === 'transient' && outcome.telegramChatMovedTo && alert.telegramChatId) {
+      // the same chat under its new id: the link stays, the retry goes there
+      await trx.rawQuery(
+        `update users set telegram_chat_id = ?, updated_at = now()
+          where id = ? and telegram_chat_id = ?`,
+        [outcome.telegramChatMovedTo, alert.userId, alert.telegramChatId]
+      )
+    }
     if (next.status === 'sent') {
       // sent_at is set once: if a sender whose lease ran out marked it first, this is a repeat.
       const { rows } = await trx.rawQuery(
@@ -219,7 +227,7 @@ async function settle(alert: ClaimedAlert, outcome: SendOutcome): Promise<NextSt
       },
     })
     if (outcome.kind === 'permanent' && outcome.unlinkTelegram && alert.telegramChatId) {
-      await unlinkTelegramChat(trx, alert.userId, alert.telegramChatId, 'blocked')
+      await unlinkTelegramChat(trx, alert.userId, alert.telegramChatId, outcome.unlinkTelegram)
     }
   })
   return next.status

@@ -90,7 +90,7 @@ export async function unlinkTelegramChat(
   trx: TransactionClientContract,
   userId: string,
   chatId: string,
-  reason: 'user' | 'bot_command' | 'blocked' | 'linked_elsewhere'
+  reason: 'user' | 'bot_command' | 'blocked' | 'chat_not_found' | 'linked_elsewhere'
 ): Promise<boolean> {
   const { rows } = await trx.rawQuery(
     `update users set telegram_chat_id = null, updated_at = now()

@@ -160,6 +160,51 @@ test.group('Delivery | Telegram', (group) => {
     assert.lengthOf(telegram.sent(), 1)
   })
 
+  test('a chat Telegram no longer knows is unlinked; a group that became a supergroup is followed', async ({
+    assert,
+  }) => {
+    const gone = await UserFactory.apply('telegramLinked').create()
+    telegram.answer(gone.telegramChatId!, {
+      status: 400,
+      description: 'Bad Request: chat not found',
+    })
+    const lost = await pendingAlert(gone.id, 'telegram')
+    const next = await pendingAlert(gone.id, 'telegram', { message: 'second' })
+
+    const moved = await UserFactory.apply('telegramLinked').create()
+    telegram.answer(moved.telegramChatId!, {
+      status: 400,
+      description: 'Bad Request: group chat was upgraded to a supergroup chat',
+      parameters: { migrate_to_chat_id: -1001234567890 },
+    })
+    const followed = await pendingAlert(moved.id, 'telegram')
+
+    await drainChannel('telegram')
+    assert.equal((await alertRow(lost)).status, 'failed')
+    assert.equal((await alertRow(next)).status, 'failed', 'not sent to a chat that is gone')
+    assert.isNull((await db.from('users').where('id', gone.id).first()).telegram_chat_id)
+    assert.deepEqual(
+      (await db.from('event_store').where('aggregate_id', gone.id)).map((e) => e.payload.reason),
+      ['chat_not_found']
+    )
+
+    assert.equal(
+      (await db.from('users').where('id', moved.id).first()).telegram_chat_id,
+      '-1001234567890'
+    )
+    assert.isTrue(
+      await waitUntil(
+        async () => {
+          await drainChannel('telegram')
+          return (await alertRow(followed)).status === 'sent'
+        },
+        5000,
+        20
+      )
+    )
+    assert.lengthOf(telegram.sent('-1001234567890'), 1)
+  })
+
   test('5xx backs off and retries, then fails with last_error after the attempt limit', async ({
     assert,
   }) => {
