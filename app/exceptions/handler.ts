@@ -1,7 +1,7 @@
 import app from '@adonisjs/core/services/app'
 import { type HttpContext, ExceptionHandler } from '@adonisjs/core/http'
 import { errors as vineErrors } from '@vinejs/vine'
-import { DomainError } from '#domain/shared/errors'
+import { DomainError, DomainErrors } from '#domain/shared/errors'
 
 export interface ApiError {
   code: string
@@ -111,15 +111,14 @@ export default class HttpExceptionHandler extends ExceptionHandler {
     }
 
     if (error instanceof DomainError) {
+      const all = error instanceof DomainErrors ? error.all : [error]
       return {
         status: statusOf(error.code) ?? 422,
-        errors: [
-          {
-            code: error.code,
-            message: error.message,
-            ...(error.field ? { field: error.field } : {}),
-          },
-        ],
+        errors: all.map((e) => ({
+          code: e.code,
+          message: e.message,
+          ...(e.field ? { field: e.field } : {}),
+        })),
       }
     }
 

@@ -22,3 +22,13 @@ export class NotFoundError extends DomainError {
 }
 
 export class ConflictError extends DomainError {}
+
+/**
+ * Several expected failures of one request (bad items of a batch), reported
+ * together: one entry each in the error shape. The status is the first one's.
+ */
+export class DomainErrors extends DomainError {
+  constructor(readonly all: [DomainError, ...DomainError[]]) {
+    super(all[0].code, all[0].message, all[0].field)
+  }
+}

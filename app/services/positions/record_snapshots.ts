@@ -3,7 +3,7 @@ import type { DateTime } from 'luxon'
 import { parse as parseUuid, v5 as uuidv5 } from 'uuid'
 import { computeHealthFactor, healthFactorsDiffer } from '#domain/positions/health_factor'
 import type { Asset } from '#domain/positions/types'
-import { DomainError } from '#domain/shared/errors'
+import { DomainError, DomainErrors } from '#domain/shared/errors'
 import eventRecorder, { type NewEvent } from '#services/events/event_recorder'
 import { evaluateHealthFactorAlerts } from '#services/alerts/health_factor_alerts'
 import { evaluateIntents } from '#services/intents/evaluate_intents'
@@ -70,12 +70,16 @@ export async function recordSnapshots(
   options: { returnRows?: boolean } = {}
 ): Promise<RecordedSnapshot[]> {
   const now = Date.now()
+  // every bad item of a batch is reported, not only the first (as the validator does)
+  const problems: DomainError[] = []
   inputs.forEach((input, index) => {
     if (input.snapshotAt.toMillis() > now + MAX_CLOCK_SKEW_MS) {
-      throw new DomainError(
-        'E_SNAPSHOT_IN_FUTURE',
-        'A snapshot cannot be taken in the future',
-        inputs.length > 1 ? `snapshots.${index}.snapshotAt` : 'snapshotAt'
+      problems.push(
+        new DomainError(
+          'E_SNAPSHOT_IN_FUTURE',
+          'A snapshot cannot be taken in the future',
+          inputs.length > 1 ? `snapshots.${index}.snapshotAt` : 'snapshotAt'
+        )
       )
     }
     if (
@@ -92,13 +96,17 @@ export async function recordSnapshots(
       )
     }
     if (ingestor.kind === 'service' && !input.walletAddress) {
-      throw new DomainError(
-        'E_VALIDATION_ERROR',
-        'The walletAddress field must be defined',
-        inputs.length > 1 ? `snapshots.${index}.walletAddress` : 'walletAddress'
+      problems.push(
+        new DomainError(
+          'E_VALIDATION_ERROR',
+          'The walletAddress field must be defined',
+          inputs.length > 1 ? `snapshots.${index}.walletAddress` : 'walletAddress'
+        )
       )
     }
   })
+  if (problems.length === 1) throw problems[0]
+  if (problems.length > 1) throw new DomainErrors(problems as [DomainError, ...DomainError[]])
 
   // Two ingests touching the same position stream at once race for its next
   // event version; the loser retries on fresh state (its snapshots may then be

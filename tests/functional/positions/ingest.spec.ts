@@ -198,6 +198,30 @@ test.group('Positions | POST /positions/batch', (group) => {
     assert.equal(await count('event_store'), 0)
   })
 
+  test('every bad item of a batch is reported, not only the first', async ({ client, assert }) => {
+    const token = await serviceToken(['positions:write'])
+    const snapshots: Record<string, unknown>[] = hourly('2026-11-01T00:00:00Z', 8, {
+      walletAddress: WALLET_A,
+    })
+    delete snapshots[3].walletAddress
+    delete snapshots[7].walletAddress
+    snapshots[5].snapshotAt = new Date(Date.now() + 86_400_000).toISOString()
+    const response = await client
+      .post('/api/v1/positions/batch')
+      .bearerToken(token)
+      .json({ snapshots })
+    response.assertStatus(422)
+    assert.deepEqual(
+      response.body().errors.map((e: any) => [e.code, e.field]),
+      [
+        ['E_VALIDATION_ERROR', 'snapshots.3.walletAddress'],
+        ['E_SNAPSHOT_IN_FUTURE', 'snapshots.5.snapshotAt'],
+        ['E_VALIDATION_ERROR', 'snapshots.7.walletAddress'],
+      ]
+    )
+    assert.equal(await count('positions'), 0)
+  })
+
   test('a failure inside the transaction leaves nothing behind either', async ({
     client,
     assert,
