@@ -38,8 +38,12 @@ export function deliverAt(
   // a local end time that does not exist (skipped by DST) or exists twice is
   // placed as PostgreSQL places it: after the gap, and the later of the two
   const [hour, minute] = quietHours.end.split(':').map(Number)
-  return DateTime.fromObject(
+  const until = DateTime.fromObject(
     { year: endsOn.year, month: endsOn.month, day: endsOn.day, hour, minute },
     { zone: timezone }
-  ).toUTC()
+  )
+  // luxon picks one of a repeated time's two instants by the offset in force
+  // *today*; PostgreSQL always takes the later
+  const latest = until.getPossibleOffsets().reduce((a, b) => (b > a ? b : a), until)
+  return latest.toUTC()
 }
