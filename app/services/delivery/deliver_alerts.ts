@@ -169,12 +169,20 @@ async function settle(alert: ClaimedAlert, outcome: SendOutcome): Promise<NextSt
   const next = nextState(outcome, alert.attempts, delivery.retry)
   await db.transaction(async (trx) => {
     if (outcome.kind === 'transient' && outcome.telegramChatMovedTo && alert.telegramChatId) {
-      // the same chat under its new id: the link stays, the retry goes there
-      await trx.rawQuery(
+      // the same chat under its new id: the link stays, the retry goes there — unless
+      // another user already linked that chat (a chat belongs to one user: the unique
+      // key would fail this settle on every retry, forever)
+      const moved = outcome.telegramChatMovedTo
+      const { rows: free } = await trx.rawQuery(
         `update users set telegram_chat_id = ?, updated_at = now()
-          where id = ? and telegram_chat_id = ?`,
-        [outcome.telegramChatMovedTo, alert.userId, alert.telegramChatId]
+          where id = ? and telegram_chat_id = ?
+            and not exists (select 1 from users o where o.telegram_chat_id = ?)
+          returning id`,
+        [moved, alert.userId, alert.telegramChatId, moved]
       )
+      if (free.length === 0) {
+        await unlinkTelegramChat(trx, alert.userId, alert.telegramChatId, 'linked_elsewhere')
+      }
     }
     if (next.status === 'sent') {
       // sent_at is set once: if a sender whose lease ran out marked it first, this is a repeat.

@@ -205,6 +205,35 @@ test.group('Delivery | Telegram', (group) => {
     assert.lengthOf(telegram.sent('-1001234567890'), 1)
   })
 
+  test('a group moved to a supergroup another user already linked: unlinked, not retried forever', async ({
+    assert,
+  }) => {
+    const holder = await UserFactory.apply('telegramLinked').create()
+    const moved = await UserFactory.apply('telegramLinked').create()
+    telegram.answer(moved.telegramChatId!, {
+      status: 400,
+      description: 'Bad Request: group chat was upgraded to a supergroup chat',
+      parameters: { migrate_to_chat_id: Number(holder.telegramChatId) },
+    })
+    const id = await pendingAlert(moved.id, 'telegram')
+    assert.isTrue(
+      await waitUntil(
+        async () => {
+          await drainChannel('telegram')
+          return (await alertRow(id)).status === 'failed'
+        },
+        5000,
+        20
+      )
+    )
+    assert.isNull((await db.from('users').where('id', moved.id).first()).telegram_chat_id)
+    assert.equal(
+      (await db.from('users').where('id', holder.id).first()).telegram_chat_id,
+      holder.telegramChatId
+    )
+    assert.lengthOf(telegram.sent(holder.telegramChatId!), 0)
+  })
+
   test('5xx backs off and retries, then fails with last_error after the attempt limit', async ({
     assert,
   }) => {
