@@ -54,6 +54,13 @@ const DUE = `status = 'pending' and channel = ?
   and (deliver_after is null or deliver_after <= clock_timestamp())
   and (claimed_until is null or claimed_until < clock_timestamp())`
 
+/**
+ * A claim as exact text (microseconds, UTC), whatever the session's DateStyle
+ * and TimeZone: their output can use zone abbreviations that read back as
+ * another zone, and then no sender would ever find its claim again.
+ */
+const CLAIM = `to_char(claimed_until at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
+
 async function claimDue(channel: DeliveryChannel, limit: number): Promise<ClaimedAlert[]> {
   const { rows } = await db.rawQuery(
     `with due as (
@@ -70,7 +77,7 @@ async function claimDue(channel: DeliveryChannel, limit: number): Promise<Claime
      returning a.id, a.user_id, a.type, a.severity, a.channel, a.message, a.metadata,
                a.attempts, a.created_at, u.telegram_chat_id, u.email,
                u.preferences->>'webhookUrl' as webhook_url, u.webhook_secret,
-               a.claimed_until::text as claim`,
+               ${CLAIM} as claim`,
     [channel, limit, `${delivery.leaseMs} milliseconds`]
   )
   return rows
@@ -128,7 +135,7 @@ async function stillMine(alert: ClaimedAlert): Promise<boolean> {
   const { rows } = await db.rawQuery(
     `update alerts set claimed_until = clock_timestamp() + ?::interval
       where id = ? and status = 'pending' and claimed_until = ?::timestamptz
-      returning claimed_until::text as claim`,
+      returning ${CLAIM} as claim`,
     [`${delivery.leaseMs} milliseconds`, alert.id, alert.claim]
   )
   if (rows.length === 0) return false
