@@ -5,6 +5,9 @@ import SweepDeliveriesJob from '#jobs/sweep_deliveries_job'
 import SendDigestsJob from '#jobs/send_digests_job'
 import ExpireIntentsJob from '#jobs/expire_intents_job'
 
+const EXACT = (column: string) =>
+  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
+
 /**
  * Registers (or updates) a schedule without delaying it. The queue's
  * registration sets the next run to now + period on every call, and every
@@ -13,37 +16,45 @@ import ExpireIntentsJob from '#jobs/expire_intents_job'
  * the delivery sweeper back each time — never run, as long as restarts kept
  * coming. A next run already due sooner is kept.
  */
-async function register(id: string, run: () => Promise<unknown>) {
-  const before = await db.from('queue_schedules').where('id', id).select('next_run_at').first()
+export async function registerSchedule(id: string, run: () => Promise<unknown>) {
+  // as exact text: Dates would cut microseconds, and the equality below would never hold
+  const { rows } = await db.rawQuery(
+    `select ${EXACT('next_run_at')} as next_run_at, ${EXACT('last_run_at')} as last_run_at
+       from queue_schedules where id = ?`,
+    [id]
+  )
   await run()
+  const before = rows[0]
   if (!before?.next_run_at) return
-  await db
-    .from('queue_schedules')
-    .where('id', id)
-    .where('next_run_at', '>', before.next_run_at)
-    .update({ next_run_at: before.next_run_at })
+  // not if a worker ran it meanwhile: its next run is then the one to keep
+  await db.rawQuery(
+    `update queue_schedules set next_run_at = ?::timestamptz
+      where id = ? and next_run_at > ?::timestamptz
+        and last_run_at is not distinct from ?::timestamptz`,
+    [before.next_run_at, id, before.next_run_at, before.last_run_at]
+  )
 }
 
 /** The recurring jobs; each runs once per period however many workers there are. */
 export async function registerSchedules() {
   // SIGNAL_EXPIRY_EVERY shortens the period in tests.
-  await register('expire-signals', () =>
+  await registerSchedule('expire-signals', () =>
     ExpireSignalsJob.schedule({})
       .id('expire-signals')
       .every((process.env.SIGNAL_EXPIRY_EVERY ?? '1m') as '1m')
       .run()
   )
-  await register('escalate-alerts', () =>
+  await registerSchedule('escalate-alerts', () =>
     EscalateAlertsJob.schedule({}).id('escalate-alerts').every('1m').run()
   )
-  await register('daily-digests', () =>
+  await registerSchedule('daily-digests', () =>
     SendDigestsJob.schedule({}).id('daily-digests').every('1m').run()
   )
-  await register('expire-intents', () =>
+  await registerSchedule('expire-intents', () =>
     ExpireIntentsJob.schedule({}).id('expire-intents').every('1m').run()
   )
   // Retries, alerts released by quiet hours, crashed senders' leases, lost kicks.
-  await register('sweep-deliveries', () =>
+  await registerSchedule('sweep-deliveries', () =>
     SweepDeliveriesJob.schedule({})
       .id('sweep-deliveries')
       .every((process.env.DELIVERY_SWEEP_EVERY ?? '10s') as '10s')

@@ -1,6 +1,6 @@
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
-import { registerSchedules } from '#infrastructure/queue/schedules'
+import { registerSchedule, registerSchedules } from '#infrastructure/queue/schedules'
 import { truncateAll } from '#tests/helpers/database'
 
 const nextRuns = async () =>
@@ -39,5 +39,23 @@ test.group('Queue | schedules registered at every worker boot', (group) => {
     await db.from('queue_schedules').where('id', 'daily-digests').update({ next_run_at: late })
     await registerSchedules()
     assert.isBelow((await nextRuns())['daily-digests'], late.getTime())
+  })
+
+  test('nor brings back the old next run when a worker ran the job meanwhile', async ({
+    assert,
+  }) => {
+    await registerSchedules()
+    const soon = new Date(Date.now() + 5_000)
+    await db.from('queue_schedules').where('id', 'escalate-alerts').update({ next_run_at: soon })
+    const ranAt = new Date()
+    const nextAfterRun = new Date(ranAt.getTime() + 60_000)
+    await registerSchedule('escalate-alerts', async () => {
+      // between the read and the write-back another worker claims and runs it
+      await db
+        .from('queue_schedules')
+        .where('id', 'escalate-alerts')
+        .update({ last_run_at: ranAt, next_run_at: nextAfterRun })
+    })
+    assert.equal((await nextRuns())['escalate-alerts'], nextAfterRun.getTime())
   })
 })
