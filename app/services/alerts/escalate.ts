@@ -15,6 +15,20 @@ import { kickDeliveryAfterCommit } from '#services/delivery/kick'
 export async function escalateAlerts(now = new Date()): Promise<number> {
   const minutes = env.get('ESCALATION_MINUTES', 15)
   return db.transaction(async (trx) => {
+    // First take the due alerts' row locks, then decide in a second statement:
+    // under READ COMMITTED it reads a snapshot taken after the locks were
+    // granted, so an acknowledgement (or another run's escalation) committed
+    // while this run waited is seen. A single statement would only re-check the
+    // locked rows' own conditions, against the snapshot it started with.
+    await trx.rawQuery(
+      `select a.id from alerts a
+        where a.severity = 'critical' and a.status <> 'acknowledged'
+          and (a.metadata->>'escalatedAt') is null and (a.metadata->>'escalationOf') is null
+          and a.created_at <= ?::timestamptz - make_interval(mins => ?)
+        order by a.id
+        for update`,
+      [now.toISOString(), minutes]
+    )
     const { rows } = await trx.rawQuery(
       `
       with candidates as (

@@ -165,4 +165,26 @@ test.group('Alerts | escalation, committed', (group) => {
       .whereRaw("metadata->>'escalationOf' is not null")
     assert.lengthOf(escalations, 2)
   }).timeout(10_000)
+
+  test('an acknowledgement committed while a run waits for the alert stops the escalation', async ({
+    assert,
+  }) => {
+    const user = await UserFactory.apply('telegramLinked').create()
+    const original = await critical(user.id, 'telegram', 20)
+    const acknowledging = await db.transaction()
+    await acknowledging.rawQuery('select id from alerts where id = ? for update', [original])
+    const run = escalateAlerts()
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    await acknowledging.rawQuery(`update alerts set status = 'acknowledged' where id = ?`, [
+      original,
+    ])
+    await acknowledging.commit()
+
+    assert.equal(await run, 0)
+    const escalations = await db
+      .from('alerts')
+      .where('user_id', user.id)
+      .whereRaw("metadata->>'escalationOf' is not null")
+    assert.lengthOf(escalations, 0)
+  }).timeout(10_000)
 })
