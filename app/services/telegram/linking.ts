@@ -24,6 +24,8 @@ export async function createLinkCode(userId: string): Promise<LinkCode> {
   const code = randomBytes(24).toString('base64url')
   const expiresAt = DateTime.utc().plus({ minutes: delivery.telegram.linkCodeTtlMinutes })
   await db.transaction(async (trx) => {
+    // two requests at once would each delete, then each insert: serialise on the user
+    await trx.rawQuery('select 1 from users where id = ? for update', [userId])
     await trx.from('telegram_link_codes').where('user_id', userId).delete()
     await trx
       .table('telegram_link_codes')

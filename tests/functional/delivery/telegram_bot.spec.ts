@@ -5,6 +5,7 @@ import db from '@adonisjs/lucid/services/db'
 import { UserFactory } from '#factories/user_factory'
 import { PositionFactory } from '#factories/position_factory'
 import { truncateAll } from '#tests/helpers/database'
+import { rawRequest } from '#tests/helpers/http'
 import { userToken } from '#tests/helpers/auth'
 import { FakeTelegram } from '#tests/helpers/fake_telegram'
 import { waitUntil } from '#tests/helpers/alerts'
@@ -100,6 +101,24 @@ test.group('Telegram | bot and linking, through the webhook', (group) => {
       .json(update(700_011, `/start ${second.code}`))
     assert.isTrue(await replied(700_011))
     assert.equal(await chatOf(user.id), '700011')
+  })
+
+  test('codes asked for at once (a double click) still leave one', async ({ assert }) => {
+    const user = await UserFactory.create()
+    const token = await userToken(user)
+    const racing = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        rawRequest('/api/v1/me/telegram/link', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}` },
+        })
+      )
+    )
+    assert.deepEqual(
+      racing.map((r) => r.status),
+      [201, 201, 201, 201, 201, 201]
+    )
+    assert.lengthOf(await db.from('telegram_link_codes').where('user_id', user.id), 1)
   })
 
   test('the webhook refuses a missing or wrong secret token with 401 and queues nothing', async ({
