@@ -63,7 +63,10 @@ export function guardedLookup(allowPrivate: boolean): LookupFunction {
 export function checkWebhookUrl(url: string, allowPrivate: boolean): URL {
   const parsed = new URL(url)
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new ForbiddenAddressError(url, 'is not an http or https URL')
+    throw new ForbiddenAddressError(
+      `A ${parsed.protocol} URL`,
+      'is not allowed: http or https only'
+    )
   }
   if (parsed.username || parsed.password) {
     throw new ForbiddenAddressError(parsed.host, 'is given with credentials, which are not allowed')

@@ -38,13 +38,10 @@ export function postWebhook(
   const timestamp = String(Math.floor(now().getTime() / 1000))
   const client = target.protocol === 'https:' ? https : http
   return new Promise((resolve) => {
-    // `timeout` below is the socket's idle time: a server trickling a byte every
-    // few seconds would hold the send — and the drainer's lane — forever
+    // `timeout` below is the socket's idle time: a server trickling its status line
+    // a byte every few seconds would hold the send — and the drainer's lane — forever
     const deadline = setTimeout(() => {
-      settle({
-        kind: 'transient',
-        error: `webhook: no complete answer within ${options.timeoutMs} ms`,
-      })
+      settle({ kind: 'transient', error: `webhook: no answer within ${options.timeoutMs} ms` })
       request.destroy()
     }, options.timeoutMs)
     const settle = (outcome: SendOutcome) => {
@@ -66,16 +63,13 @@ export function postWebhook(
         },
       },
       (response) => {
+        // The status line decides; the body is not read. Waiting for it let a 2xx
+        // whose body trickled past the deadline count as a failure, and be sent again.
         const status = response.statusCode ?? 0
-        // Drain without keeping much: only the status matters.
-        response.resume()
-        response.on('end', () => {
-          if (status >= 200 && status < 300) return settle({ kind: 'sent' })
-          settle({ kind: 'transient', error: `webhook answered HTTP ${status}` })
-        })
-        response.on('error', (error) =>
-          settle({ kind: 'transient', error: `webhook: ${error.message}` })
-        )
+        if (status >= 200 && status < 300) settle({ kind: 'sent' })
+        else settle({ kind: 'transient', error: `webhook answered HTTP ${status}` })
+        response.on('error', () => {})
+        response.destroy()
       }
     )
     request.on('timeout', () =>
