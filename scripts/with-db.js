@@ -140,6 +140,11 @@ async function startEmbedded({ persistent }) {
   )
   return {
     env: {
+      // Adonis loads .env in every mode, tests included, and DATABASE_URL wins over
+      // DB_* (config/database.ts): a developer's DATABASE_URL in .env would have sent
+      // the suite — which truncates every table — to their own database. Set, empty,
+      // it stays unset for the app and the file's value is ignored.
+      DATABASE_URL: '',
       DB_HOST: '127.0.0.1',
       DB_PORT: String(port),
       DB_USER: 'postgres',
@@ -175,7 +180,11 @@ function superviseWorker(env) {
   let child
   let stopping = false
   const startWorker = () => {
-    child = spawn(process.execPath, ['ace.js', 'queue:work'], { cwd: root, env: { ...process.env, ...env }, stdio: 'inherit' })
+    child = spawn(process.execPath, ['ace.js', 'queue:work'], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: 'inherit',
+    })
     child.on('exit', (code, signal) => {
       if (stopping) return
       process.stderr.write(`queue worker exited (${signal ?? code}); restarting in 1 s\n`)
