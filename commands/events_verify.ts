@@ -58,7 +58,8 @@ export default class EventsVerify extends BaseCommand {
         `chain intact: ${report.events} events in ${report.aggregates} aggregates`
       )
       // Alone on the last line: keep it outside the database to check later with --anchor.
-      this.logger.log(report.anchor ?? 'no events yet')
+      if (report.anchorUnavailable) this.logger.warning(`no anchor: ${report.anchorUnavailable}`)
+      else this.logger.log(report.anchor ?? 'no events yet')
     } finally {
       await trx.rollback()
     }

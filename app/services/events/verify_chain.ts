@@ -17,6 +17,15 @@ export interface ChainReport {
   broken: BrokenLink | null
   /** `position:digest` over every aggregate's newest hash up to that position: keep it elsewhere. */
   anchor: string | null
+  /** Why there is no anchor although there are events. */
+  anchorUnavailable?: string
+}
+
+export interface VerifyOptions {
+  /** Take an anchor (events:verify does; the archive's pre-check does not need one). */
+  anchor?: boolean
+  /** How long to wait for transactions that may still add events below the anchor. */
+  anchorWaitMs?: number
 }
 
 type Client = Pick<QueryClientContract, 'rawQuery'>
@@ -75,17 +84,54 @@ async function firstBrokenLink(
 }
 
 /** Walks every aggregate's chain in the store, from its archive checkpoint where it has one. */
-export async function verifyChain(client: Client = db): Promise<ChainReport> {
+export async function verifyChain(
+  client: Client = db,
+  { anchor = true, anchorWaitMs = 30_000 }: VerifyOptions = {}
+): Promise<ChainReport> {
   const broken = await firstBrokenLink(client, 'event_store', 'event_store_checkpoints')
   const { rows: counts } = await client.rawQuery(`
     select count(*)::int as events, count(distinct (aggregate_type, aggregate_id))::int as aggregates,
-           max(position)::text as last from event_store`)
+           max(position)::text as last, pg_snapshot_xmax(pg_current_snapshot())::text as xmax
+    from event_store`)
   const last = counts[0].last as string | null
-  return {
+  const report: ChainReport = {
     events: counts[0].events,
     aggregates: counts[0].aggregates,
     broken,
-    anchor: last ? `${last}:${await anchorDigest(last, client)}` : null,
+    anchor: null,
+  }
+  if (!anchor || !last) return report
+  // Positions are drawn when a row is inserted, not when it commits: a transaction
+  // still running may hold one below `last`, and its event would change the digest
+  // once it commits — a false alarm at the next check. Positions drawn from now on
+  // are all above `last`, so once the transactions running now are over, the
+  // events up to `last` are settled.
+  if (!(await settled(client, counts[0].xmax, anchorWaitMs))) {
+    report.anchorUnavailable = `transactions running for over ${anchorWaitMs / 1000} s may still add events below position ${last}`
+    return report
+  }
+  report.anchor = `${last}:${await anchorDigest(last, client)}`
+  return report
+}
+
+/**
+ * Whether every transaction that began before `xmax` has ended, waiting up to
+ * `waitMs`. Our own transaction (events:verify runs in one) is not in its own
+ * snapshot's list of running ones.
+ */
+async function settled(client: Client, xmax: string, waitMs: number): Promise<boolean> {
+  const deadline = Date.now() + waitMs
+  for (;;) {
+    const { rows } = await client.rawQuery(
+      `select exists (
+         select 1 from pg_snapshot_xip(pg_current_snapshot()) as running(id)
+         where running.id < ?::xid8
+       ) as busy`,
+      [xmax]
+    )
+    if (!rows[0].busy) return true
+    if (Date.now() >= deadline) return false
+    await new Promise((resolve) => setTimeout(resolve, 100))
   }
 }
 

@@ -5,7 +5,8 @@ import testUtils from '@adonisjs/core/services/test_utils'
 import { createHash } from 'node:crypto'
 import { UserFactory } from '#factories/user_factory'
 import eventRecorder from '#services/events/event_recorder'
-import { verifyChain } from '#services/events/verify_chain'
+import { anchorDigest, verifyChain } from '#services/events/verify_chain'
+import { truncateAll } from '#tests/helpers/database'
 import { recordSignal } from '#services/signals/record_signal'
 import { DateTime } from 'luxon'
 import EventsVerify from '#commands/events_verify'
@@ -175,5 +176,55 @@ test.group('Event store | hash chain', (group) => {
     const check = await runVerify([`--anchor=${anchor}`])
     check.command.assertFailed()
     assert.include(check.logs.join('\n'), 'ANCHOR MISMATCH')
+  })
+})
+
+test.group('Event store | anchors, committed', (group) => {
+  group.each.setup(async () => {
+    await truncateAll()
+    return () => truncateAll()
+  })
+
+  const append = (trx: any, aggregateId: string) =>
+    eventRecorder.append(trx, {
+      aggregateType: 'user',
+      aggregateId,
+      eventType: 'user.registered',
+      payload: { via: 'test' },
+    })
+
+  test('an anchor is not taken below an event a running transaction will still commit', async ({
+    assert,
+  }) => {
+    const [early, late] = await UserFactory.createMany(2)
+    // A draws its position first and stays open; B draws the next one and commits
+    const a = await db.transaction()
+    await append(a, early.id)
+    await db.transaction((b) => append(b, late.id))
+    const committed = new Promise<void>((resolve) =>
+      setTimeout(() => a.commit().then(resolve), 500)
+    )
+
+    const report = await verifyChain()
+    await committed
+    assert.isNull(report.broken)
+    const [position, digest] = report.anchor!.split(':')
+    // A's event, committed after the report was asked for, is below the anchor's position:
+    // the anchor must already count it, or the next check cries tampering
+    assert.equal(await anchorDigest(position), digest)
+  }).timeout(10_000)
+
+  test('a transaction that outlasts the wait: no anchor, and it says why', async ({ assert }) => {
+    const [early, late] = await UserFactory.createMany(2)
+    const a = await db.transaction()
+    try {
+      await append(a, early.id)
+      await db.transaction((b) => append(b, late.id))
+      const report = await verifyChain(db, { anchorWaitMs: 300 })
+      assert.isNull(report.anchor)
+      assert.match(report.anchorUnavailable!, /still add events below position \d+/)
+    } finally {
+      await a.rollback()
+    }
   })
 })
