@@ -70,7 +70,17 @@ const preferences = vine.object({
 
 export const updateMeValidator = vine.create(
   vine.object({
-    email: vine.string().trim().maxLength(254).email().toLowerCase().nullable().optional(),
+    email: vine
+      .string()
+      .trim()
+      .maxLength(254)
+      .email()
+      // one @, no whitespace (the column's check): email() also takes quoted local
+      // parts ("a b"@x, "a@b"@x), which the insert then refused with a 500
+      .regex(/^[^@\s]+@[^@\s]+$/)
+      .toLowerCase()
+      .nullable()
+      .optional(),
     preferences: preferences.optional(),
   })
 )

@@ -151,6 +151,22 @@ test.group('Users | PATCH /me', (group) => {
     assert.isNull(stored.email)
   })
 
+  test('emails with a quoted local part are a 422, not a 500', async ({ client, assert }) => {
+    const user = await UserFactory.create()
+    const token = await userToken(user)
+    for (const email of ['"a b"@example.com', '"a@b"@example.com']) {
+      const response = await client.patch('/api/v1/me').bearerToken(token).json({ email })
+      response.assertStatus(422)
+      assert.equal(response.body().errors[0].field, 'email', email)
+    }
+    const ok = await client
+      .patch('/api/v1/me')
+      .bearerToken(token)
+      .json({ email: 'Alice+alerts@Example.com' })
+    ok.assertStatus(200)
+    assert.equal(ok.body().data.email, 'alice+alerts@example.com')
+  })
+
   test('a zone Node knows but PostgreSQL does not is a 422, and nothing is stored', async ({
     client,
     assert,
