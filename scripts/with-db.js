@@ -207,7 +207,11 @@ const workersOn = (env) => (process.env.WORKERS ?? env.WORKERS ?? 'on') !== 'off
 async function main() {
   const nodeEnv =
     mode === 'test' || mode === 'bench' ? 'test' : mode === 'start' ? 'production' : 'development'
-  if (mode === 'dev') ensureDotEnv()
+  // ace too: `pnpm db:migrate` before the first `pnpm dev` (the README's recipe for an
+  // existing PostgreSQL) needs APP_KEY. Never outside development: a production
+  // checkout must not get a made-up key that would then be used silently.
+  if (mode === 'dev' || (mode === 'ace' && (process.env.NODE_ENV ?? nodeEnv) === 'development'))
+    ensureDotEnv()
   const envFile = nodeEnv === 'test' ? fileEnv('.env.test') : fileEnv('.env')
   let db = { env: {}, stop: async () => {} }
 
