@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs'
 import { open as openFile, rm } from 'node:fs/promises'
-import { basename } from 'node:path'
+import { basename, dirname, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { createGzip, createGunzip } from 'node:zlib'
 import { createHash } from 'node:crypto'
@@ -99,7 +99,11 @@ async function insertCheckpoints(
  */
 export async function archiveEvents(before: DateTime, out: string): Promise<ArchiveReport | null> {
   if (before.toMillis() > Date.now()) throw new Error('--before must not be in the future')
-  const check = await verifyChain(db, { anchor: false })
+  // Operator work over the whole store: the API's 30 s statement timeout does not apply.
+  const check = await db.transaction(async (readTrx) => {
+    await readTrx.rawQuery('set local statement_timeout = 0')
+    return verifyChain(readTrx, { anchor: false })
+  })
   if (check.broken) {
     throw new Error(
       `the chain is broken at position ${check.broken.position}: run events:verify and investigate before archiving`
@@ -108,7 +112,9 @@ export async function archiveEvents(before: DateTime, out: string): Promise<Arch
 
   const trx = await db.transaction()
   let fileCreated = false
+  let committing = false
   try {
+    await trx.rawQuery('set local statement_timeout = 0')
     // One archiver at a time; appends go on (they never touch an archived prefix).
     await trx.rawQuery('lock table event_store_archives in share row exclusive mode')
     const cutoff = before.toUTC().toISO()!
@@ -144,8 +150,11 @@ export async function archiveEvents(before: DateTime, out: string): Promise<Arch
     fileCreated = true
     const gzip = createGzip({ level: 9 })
     const written = pipeline(gzip, file.createWriteStream())
+    // A write error (a full disk) ends the pipeline: it must fail the archive, not
+    // wait forever for a 'drain' that never comes, nor crash the process unhandled.
+    written.catch(() => {})
     const write = async (text: string) => {
-      if (!gzip.write(text)) await once(gzip, 'drain')
+      if (!gzip.write(text)) await Promise.race([once(gzip, 'drain'), written])
     }
     await write(
       JSON.stringify({
@@ -232,6 +241,11 @@ export async function archiveEvents(before: DateTime, out: string): Promise<Arch
     const synced = await openFile(out, 'r+')
     await synced.sync()
     await synced.close()
+    // and its directory entry: without it a crash right after the commit could lose
+    // the file whose events were just deleted
+    const folder = await openFile(dirname(resolve(out)), 'r')
+    await folder.sync()
+    await folder.close()
     const sha256 = await sha256Of(out)
 
     await trx.rawQuery(
@@ -271,11 +285,20 @@ export async function archiveEvents(before: DateTime, out: string): Promise<Arch
       payload: { ...report, file: basename(out), before: cutoff },
       metadata: { actor: { type: 'system', id: 'events:archive' } },
     })
+    committing = true
     await trx.commit()
     return report
   } catch (error) {
-    if (!trx.isCompleted) await trx.rollback()
-    if (fileCreated) await rm(out, { force: true })
+    if (!trx.isCompleted) await trx.rollback().catch(() => {})
+    // A failed COMMIT may still have committed (the connection lost after it was
+    // sent): the events could be gone, and the file is then their only copy.
+    if (fileCreated && !committing) await rm(out, { force: true })
+    if (committing) {
+      throw new Error(
+        `the commit's outcome is unknown (${(error as Error).message}); ${out} is kept: ` +
+          'if event_store_archives lists its SHA-256, the events were archived into it'
+      )
+    }
     throw error
   }
 }
