@@ -219,13 +219,21 @@ const workersOn = (env) => (process.env.WORKERS ?? env.WORKERS ?? 'on') !== 'off
 async function main() {
   const nodeEnv =
     mode === 'test' || mode === 'bench' ? 'test' : mode === 'start' ? 'production' : 'development'
-  // ace too: `pnpm db:migrate` before the first `pnpm dev` (the README's recipe for an
-  // existing PostgreSQL) needs APP_KEY. Never outside development: a production
-  // checkout must not get a made-up key that would then be used silently.
-  if (mode === 'dev' || (mode === 'ace' && (process.env.NODE_ENV ?? nodeEnv) === 'development'))
-    ensureDotEnv()
+  if (mode === 'dev') ensureDotEnv()
   const envFile = nodeEnv === 'test' ? fileEnv('.env.test') : fileEnv('.env')
   let db = { env: {}, stop: async () => {} }
+  // `pnpm db:migrate` before the first `pnpm dev` (the README's recipe for an existing
+  // PostgreSQL) has no .env yet, and the app will not boot without APP_KEY. Such a
+  // command gets a key for itself only: nothing is written (a production host must
+  // never find a made-up key in a .env later), and migrations encrypt nothing.
+  const throwawayKey =
+    mode === 'ace' &&
+    (process.env.NODE_ENV ?? nodeEnv) !== 'production' &&
+    !process.env.APP_KEY &&
+    !envFile.APP_KEY
+  if (throwawayKey) {
+    process.stderr.write('no APP_KEY (no .env yet): this command runs with a throwaway one\n')
+  }
 
   if (!databaseConfigured(envFile)) {
     if (mode === 'start') {
@@ -238,6 +246,13 @@ async function main() {
   }
 
   const env = { NODE_ENV: process.env.NODE_ENV ?? nodeEnv, ...db.env }
+  if (throwawayKey) env.APP_KEY = randomBytes(32).toString('base64url')
+  if (mode === 'test' || mode === 'bench') {
+    // Adonis loads .env in tests too and DATABASE_URL wins over DB_* there
+    // (config/database.ts): a developer's DATABASE_URL in .env must never reach the
+    // suite, which truncates every table — whatever database the runner chose.
+    env.DATABASE_URL = process.env.DATABASE_URL ?? envFile.DATABASE_URL ?? ''
+  }
   // Ctrl-C reaches the child through the process group; wait for it, then stop PostgreSQL.
   process.on('SIGINT', () => {})
   process.on('SIGTERM', () => {})
