@@ -9,8 +9,8 @@ import { kickDeliveryAfterCommit } from '#services/delivery/kick'
  * other channel the user has linked (Telegram chat, email, webhook, in-app) —
  * once per cause (a signal, or the snapshot that tripped the health-factor
  * rule), and the message says it is an escalation. Not while the alert's
- * position is snoozed. One set-based statement
- * for any number of users; acknowledging any alert of a cause stops it.
+ * position is snoozed. Set-based for any number of users (a locking statement,
+ * then one that decides and writes); acknowledging any alert of a cause stops it.
  */
 export async function escalateAlerts(now = new Date()): Promise<number> {
   const minutes = env.get('ESCALATION_MINUTES', 15)

@@ -24,8 +24,12 @@ export async function createLinkCode(userId: string): Promise<LinkCode> {
   const code = randomBytes(24).toString('base64url')
   const expiresAt = DateTime.utc().plus({ minutes: delivery.telegram.linkCodeTtlMinutes })
   await db.transaction(async (trx) => {
-    // two requests at once would each delete, then each insert: serialise on the user
-    await trx.rawQuery('select 1 from users where id = ? for update', [userId])
+    // two requests at once would each delete, then each insert: serialise them per
+    // user — on an advisory lock, not the user row, which linkChat locks after the
+    // code row (the other order would risk a deadlock with a code being used)
+    await trx.rawQuery(`select pg_advisory_xact_lock(hashtextextended('tg-link:' || ?, 0))`, [
+      userId,
+    ])
     await trx.from('telegram_link_codes').where('user_id', userId).delete()
     await trx
       .table('telegram_link_codes')
