@@ -1,4 +1,5 @@
 import db from '@adonisjs/lucid/services/db'
+import { inOneSnapshot } from '#infrastructure/database/snapshot'
 import { DateTime } from 'luxon'
 import { stateAt } from '#services/events/state_at'
 
@@ -36,99 +37,104 @@ export async function replayInto(schema: string, now = DateTime.utc()): Promise<
   )
   if (exists.length) throw new Error(`schema "${schema}" already exists: replay needs a fresh one`)
 
-  await db.rawQuery(`create schema ${schema}`)
-  await db.rawQuery(
-    `create table ${schema}.users (id uuid primary key, email text, preferences jsonb not null, telegram_linked boolean not null)`
-  )
-  await db.rawQuery(
-    `create table ${schema}.position_heads (user_id uuid, protocol text, chain_id int, snapshot_id uuid, primary key (user_id, protocol, chain_id))`
-  )
-  await db.rawQuery(
-    `create table ${schema}.alerts (id uuid primary key, user_id uuid not null, status text not null)`
-  )
-  await db.rawQuery(
-    `create table ${schema}.intents (id uuid primary key, user_id uuid not null, status text not null, name text)`
-  )
+  // One REPEATABLE READ transaction: the users listed, each one's events and the live
+  // tables compared all come from one snapshot. Read at different moments, any change
+  // made meanwhile (a sign-up, an alert sent) was reported as a difference.
+  return inOneSnapshot(async (trx) => {
+    await trx.rawQuery(`create schema ${schema}`)
+    await trx.rawQuery(
+      `create table ${schema}.users (id uuid primary key, email text, preferences jsonb not null, telegram_linked boolean not null)`
+    )
+    await trx.rawQuery(
+      `create table ${schema}.position_heads (user_id uuid, protocol text, chain_id int, snapshot_id uuid, primary key (user_id, protocol, chain_id))`
+    )
+    await trx.rawQuery(
+      `create table ${schema}.alerts (id uuid primary key, user_id uuid not null, status text not null)`
+    )
+    await trx.rawQuery(
+      `create table ${schema}.intents (id uuid primary key, user_id uuid not null, status text not null, name text)`
+    )
 
-  const users: { id: string }[] = await db.from('users').select('id').orderBy('id')
-  for (const { id } of users) {
-    const state = await stateAt(id, now, { allAlerts: true, allIntents: true })
-    await db.table(`${schema}.users`).insert({
-      id,
-      email: state.email,
-      preferences: JSON.stringify(state.preferences),
-      telegram_linked: state.telegramLinked,
-    })
-    if (state.positions.length) {
-      await db.table(`${schema}.position_heads`).multiInsert(
-        state.positions.map((p) => ({
-          user_id: id,
-          protocol: p.protocol,
-          chain_id: p.chainId,
-          snapshot_id: p.id,
-        }))
-      )
+    const users: { id: string }[] = await trx.from('users').select('id').orderBy('id')
+    for (const { id } of users) {
+      const state = await stateAt(id, now, { allAlerts: true, allIntents: true }, trx)
+      await trx.table(`${schema}.users`).insert({
+        id,
+        email: state.email,
+        preferences: JSON.stringify(state.preferences),
+        telegram_linked: state.telegramLinked,
+      })
+      if (state.positions.length) {
+        await trx.table(`${schema}.position_heads`).multiInsert(
+          state.positions.map((p) => ({
+            user_id: id,
+            protocol: p.protocol,
+            chain_id: p.chainId,
+            snapshot_id: p.id,
+          }))
+        )
+      }
+      if (state.openAlerts.length) {
+        await trx
+          .table(`${schema}.alerts`)
+          .multiInsert(state.openAlerts.map((a) => ({ id: a.id, user_id: id, status: a.status })))
+      }
+      if (state.activeIntents.length) {
+        await trx.table(`${schema}.intents`).multiInsert(
+          state.activeIntents.map((i) => ({
+            id: i.id,
+            user_id: id,
+            status: i.status,
+            name: i.name,
+          }))
+        )
+      }
     }
-    if (state.openAlerts.length) {
-      await db
-        .table(`${schema}.alerts`)
-        .multiInsert(state.openAlerts.map((a) => ({ id: a.id, user_id: id, status: a.status })))
-    }
-    if (state.activeIntents.length) {
-      await db.table(`${schema}.intents`).multiInsert(
-        state.activeIntents.map((i) => ({
-          id: i.id,
-          user_id: id,
-          status: i.status,
-          name: i.name,
-        }))
-      )
-    }
-  }
 
-  const differences: ReplayDifference[] = []
-  const compare = async (table: string, sql: string) => {
-    const { rows } = await db.rawQuery(sql)
-    for (const r of rows)
-      differences.push({ table, id: r.id, field: r.field, live: r.live, replayed: r.replayed })
-  }
-  await compare(
-    'users',
-    `select coalesce(l.id, r.id)::text as id, f.field, f.live, f.replayed
-     from public.users l full join ${schema}.users r on r.id = l.id
-     cross join lateral (values
-       ('email', to_jsonb(l.email), to_jsonb(r.email)),
-       ('preferences', l.preferences, r.preferences),
-       ('telegramLinked', to_jsonb(l.telegram_chat_id is not null), to_jsonb(r.telegram_linked))
-     ) f(field, live, replayed)
-     where f.live is distinct from f.replayed`
-  )
-  await compare(
-    'position_heads',
-    `select coalesce(l.user_id, r.user_id)::text || ':' || coalesce(l.protocol, r.protocol) || ':' || coalesce(l.chain_id, r.chain_id) as id,
-            'snapshotId' as field, to_jsonb(l.snapshot_id) as live, to_jsonb(r.snapshot_id) as replayed
-     from public.position_heads l full join ${schema}.position_heads r
-       on r.user_id = l.user_id and r.protocol = l.protocol and r.chain_id = l.chain_id
-     where l.snapshot_id is distinct from r.snapshot_id`
-  )
-  await compare(
-    'alerts',
-    `select coalesce(l.id, r.id)::text as id, 'status' as field, to_jsonb(l.status) as live, to_jsonb(r.status) as replayed
-     from public.alerts l full join ${schema}.alerts r on r.id = l.id
-     where l.status is distinct from r.status`
-  )
-  await compare(
-    'intents',
-    `select coalesce(l.id, r.id)::text as id, f.field, f.live, f.replayed
-     from public.intents l full join ${schema}.intents r on r.id = l.id
-     cross join lateral (values ('status', to_jsonb(l.status), to_jsonb(r.status)),
-                                ('name', to_jsonb(l.name), to_jsonb(r.name))) f(field, live, replayed)
-     where f.live is distinct from f.replayed`
-  )
-  const rows: Record<string, number> = {}
-  for (const table of ['users', 'position_heads', 'alerts', 'intents']) {
-    const { rows: n } = await db.rawQuery(`select count(*)::int as n from ${schema}.${table}`)
-    rows[table] = n[0].n
-  }
-  return { schema, users: users.length, rows, differences }
+    const differences: ReplayDifference[] = []
+    const compare = async (table: string, sql: string) => {
+      const { rows } = await trx.rawQuery(sql)
+      for (const r of rows)
+        differences.push({ table, id: r.id, field: r.field, live: r.live, replayed: r.replayed })
+    }
+    await compare(
+      'users',
+      `select coalesce(l.id, r.id)::text as id, f.field, f.live, f.replayed
+       from public.users l full join ${schema}.users r on r.id = l.id
+       cross join lateral (values
+         ('email', to_jsonb(l.email), to_jsonb(r.email)),
+         ('preferences', l.preferences, r.preferences),
+         ('telegramLinked', to_jsonb(l.telegram_chat_id is not null), to_jsonb(r.telegram_linked))
+       ) f(field, live, replayed)
+       where f.live is distinct from f.replayed`
+    )
+    await compare(
+      'position_heads',
+      `select coalesce(l.user_id, r.user_id)::text || ':' || coalesce(l.protocol, r.protocol) || ':' || coalesce(l.chain_id, r.chain_id) as id,
+              'snapshotId' as field, to_jsonb(l.snapshot_id) as live, to_jsonb(r.snapshot_id) as replayed
+       from public.position_heads l full join ${schema}.position_heads r
+         on r.user_id = l.user_id and r.protocol = l.protocol and r.chain_id = l.chain_id
+       where l.snapshot_id is distinct from r.snapshot_id`
+    )
+    await compare(
+      'alerts',
+      `select coalesce(l.id, r.id)::text as id, 'status' as field, to_jsonb(l.status) as live, to_jsonb(r.status) as replayed
+       from public.alerts l full join ${schema}.alerts r on r.id = l.id
+       where l.status is distinct from r.status`
+    )
+    await compare(
+      'intents',
+      `select coalesce(l.id, r.id)::text as id, f.field, f.live, f.replayed
+       from public.intents l full join ${schema}.intents r on r.id = l.id
+       cross join lateral (values ('status', to_jsonb(l.status), to_jsonb(r.status)),
+                                  ('name', to_jsonb(l.name), to_jsonb(r.name))) f(field, live, replayed)
+       where f.live is distinct from f.replayed`
+    )
+    const rows: Record<string, number> = {}
+    for (const table of ['users', 'position_heads', 'alerts', 'intents']) {
+      const { rows: n } = await trx.rawQuery(`select count(*)::int as n from ${schema}.${table}`)
+      rows[table] = n[0].n
+    }
+    return { schema, users: users.length, rows, differences }
+  })
 }

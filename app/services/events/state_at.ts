@@ -1,6 +1,8 @@
 import db from '@adonisjs/lucid/services/db'
+import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 import type { DateTime } from 'luxon'
 import { Position } from '#models'
+import { inOneSnapshot } from '#infrastructure/database/snapshot'
 import type { StoredPreferences } from '#domain/users/preferences'
 import { DomainError } from '#domain/shared/errors'
 import {
@@ -35,8 +37,10 @@ export interface RebuiltState {
  * The oldest instant a state can be rebuilt for: events before it were
  * archived (`node ace events:archive`) and live on only in their files.
  */
-export async function retentionHorizon(): Promise<Date | null> {
-  const { rows } = await db.rawQuery('select max(before) as horizon from event_store_archives')
+export async function retentionHorizon(
+  client: Pick<QueryClientContract, 'rawQuery'> = db
+): Promise<Date | null> {
+  const { rows } = await client.rawQuery('select max(before) as horizon from event_store_archives')
   return rows[0].horizon ? new Date(rows[0].horizon) : null
 }
 
@@ -48,9 +52,15 @@ export async function retentionHorizon(): Promise<Date | null> {
 export async function stateAt(
   userId: string,
   at: DateTime,
-  options: { allAlerts?: boolean; allIntents?: boolean } = {}
+  options: { allAlerts?: boolean; allIntents?: boolean } = {},
+  /** A REPEATABLE READ transaction the caller holds (events:replay); else one of its own. */
+  client?: QueryClientContract
 ): Promise<RebuiltState> {
-  const horizon = await retentionHorizon()
+  // Horizon, checkpoints, events and positions from one snapshot: an archive
+  // committing between two of these reads moved events out of the one read
+  // later into the one read earlier, and the state lost them.
+  if (!client) return inOneSnapshot((trx) => stateAt(userId, at, options, trx))
+  const horizon = await retentionHorizon(client)
   if (horizon && at.toMillis() < horizon.getTime()) {
     throw new DomainError(
       'E_ARCHIVED',
@@ -61,7 +71,7 @@ export async function stateAt(
   const aggregates = new Map<string, AggregateState | undefined>()
   if (horizon) {
     // At or after the horizon every archived event counts: start from the newest checkpoints.
-    const { rows } = await db.rawQuery(
+    const { rows } = await client.rawQuery(
       `select distinct on (aggregate_type, aggregate_id) aggregate_type, aggregate_id, state
        from event_store_checkpoints where user_id = ?
        order by aggregate_type, aggregate_id, version desc`,
@@ -69,7 +79,7 @@ export async function stateAt(
     )
     for (const r of rows) aggregates.set(`${r.aggregate_type}:${r.aggregate_id}`, r.state)
   }
-  const events: (FoldableEvent & { aggregate_type: string; aggregate_id: string })[] = await db
+  const events: (FoldableEvent & { aggregate_type: string; aggregate_id: string })[] = await client
     .from('event_store')
     .select('aggregate_type', 'aggregate_id', 'event_type', 'payload')
     .where('user_id', userId)
@@ -123,7 +133,7 @@ export async function stateAt(
 
   const ids = [...newest.values()].map((n) => n.snapshotId)
   const positions = ids.length
-    ? await Position.query()
+    ? await Position.query({ client })
         .whereIn('id', ids)
         .where('user_id', userId)
         .orderBy([{ column: 'protocol' }, { column: 'chain_id' }])

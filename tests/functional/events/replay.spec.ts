@@ -5,6 +5,10 @@ import testUtils from '@adonisjs/core/services/test_utils'
 import EventsReplay from '#commands/events_replay'
 import { serviceToken, signIn } from '#tests/helpers/auth'
 import { snapshotBody } from '#tests/helpers/snapshots'
+import { truncateAll } from '#tests/helpers/database'
+import { replayInto } from '#services/events/replay'
+import { recordSnapshots } from '#services/positions/record_snapshots'
+import { DateTime } from 'luxon'
 
 async function replay(schema: string) {
   const ace = await app.container.make('ace')
@@ -95,4 +99,45 @@ test.group('Event store | node ace events:replay --into', (group) => {
     again.command.assertFailed()
     assert.include(again.logs, 'already exists')
   })
+})
+
+test.group('Event store | events:replay on a live system', (group) => {
+  // committed rows: writers on other connections go on while the replay runs
+  group.each.setup(async () => {
+    await truncateAll()
+    return async () => {
+      await db.rawQuery('drop schema if exists replay_live cascade')
+      await truncateAll()
+    }
+  })
+
+  const wallet = (n: number) => `0x${n.toString(16).padStart(40, '0')}`
+  const ingest = (from: number, count: number) =>
+    recordSnapshots(
+      { kind: 'service' },
+      Array.from({ length: count }, (_, i) => ({
+        ...snapshotBody({ walletAddress: wallet(from + i) }),
+        snapshotAt: DateTime.fromISO('2026-11-01T00:00:00Z'),
+      })) as any
+    )
+
+  test('changes committed while it runs are not reported as differences', async ({ assert }) => {
+    await ingest(1, 30)
+    let done = false
+    let written = 0
+    const writer = (async () => {
+      // sign-ups with their first snapshot, the whole time the replay runs
+      for (let n = 1000; !done; n++) {
+        await ingest(n, 1)
+        written++
+      }
+    })()
+    const report = await replayInto('replay_live')
+    done = true
+    await writer
+
+    assert.isAbove(written, 0, 'changes were committed during the replay')
+    assert.deepEqual(report.differences, [])
+    assert.isAtLeast(report.users, 30)
+  }).timeout(30_000)
 })
