@@ -27,8 +27,10 @@ export default await Env.create(new URL('../', import.meta.url), {
   DB_DATABASE: Env.schema.string.optional(),
   DB_POOL_MAX: Env.schema.number.optional(),
 
-  SIWE_DOMAIN: Env.schema.string.optional(),
-  SIWE_URI: Env.schema.string.optional(),
+  // Required in production: the defaults name localhost, so a deployment that forgot
+  // them would accept sign-in messages made for localhost instead of its own origin.
+  SIWE_DOMAIN: Env.schema.string.optionalWhen(() => process.env.NODE_ENV !== 'production'),
+  SIWE_URI: Env.schema.string.optionalWhen(() => process.env.NODE_ENV !== 'production'),
   SIWE_CHAIN_IDS: Env.schema.string.optional(),
   // An Ethereum JSON-RPC endpoint: needed only to verify smart-contract wallets (EIP-1271).
   SIWE_RPC_URL: Env.schema.string.optional(),
