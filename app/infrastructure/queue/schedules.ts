@@ -1,12 +1,10 @@
 import db from '@adonisjs/lucid/services/db'
+import { exactInstant } from '#infrastructure/database/exact_instant'
 import ExpireSignalsJob from '#jobs/expire_signals_job'
 import EscalateAlertsJob from '#jobs/escalate_alerts_job'
 import SweepDeliveriesJob from '#jobs/sweep_deliveries_job'
 import SendDigestsJob from '#jobs/send_digests_job'
 import ExpireIntentsJob from '#jobs/expire_intents_job'
-
-const EXACT = (column: string) =>
-  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
 
 /**
  * Registers (or updates) a schedule without delaying it. The queue's
@@ -19,7 +17,7 @@ const EXACT = (column: string) =>
 export async function registerSchedule(id: string, run: () => Promise<unknown>) {
   // as exact text: Dates would cut microseconds, and the equality below would never hold
   const { rows } = await db.rawQuery(
-    `select ${EXACT('next_run_at')} as next_run_at, ${EXACT('last_run_at')} as last_run_at
+    `select ${exactInstant('next_run_at')} as next_run_at, ${exactInstant('last_run_at')} as last_run_at
        from queue_schedules where id = ?`,
     [id]
   )

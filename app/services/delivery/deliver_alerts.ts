@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import db from '@adonisjs/lucid/services/db'
+import { exactInstant } from '#infrastructure/database/exact_instant'
 import logger from '@adonisjs/core/services/logger'
 import encryption from '@adonisjs/core/services/encryption'
 import delivery from '#config/delivery'
@@ -54,12 +55,8 @@ const DUE = `status = 'pending' and channel = ?
   and (deliver_after is null or deliver_after <= clock_timestamp())
   and (claimed_until is null or claimed_until < clock_timestamp())`
 
-/**
- * A claim as exact text (microseconds, UTC), whatever the session's DateStyle
- * and TimeZone: their output can use zone abbreviations that read back as
- * another zone, and then no sender would ever find its claim again.
- */
-const CLAIM = `to_char(claimed_until at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
+/** The claim as exact text: compared for equality, whatever the session's settings. */
+const CLAIM = exactInstant('claimed_until')
 
 async function claimDue(channel: DeliveryChannel, limit: number): Promise<ClaimedAlert[]> {
   const { rows } = await db.rawQuery(

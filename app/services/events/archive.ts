@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import { pipeline } from 'node:stream/promises'
 import db from '@adonisjs/lucid/services/db'
+import { exactInstant } from '#infrastructure/database/exact_instant'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { DateTime } from 'luxon'
 import { applyEvent, type AggregateState } from '#domain/events/aggregate_state'
@@ -173,7 +174,7 @@ export async function archiveEvents(before: DateTime, out: string): Promise<Arch
       const { rows } = await trx.rawQuery(
         `select e.position::text, e.tx::text, e.aggregate_type, e.aggregate_id, e.version, e.event_type,
                 e.payload::text as payload, e.metadata::text as metadata,
-                to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as occurred_at,
+                ${exactInstant('e.occurred_at')} as occurred_at,
                 e.user_id, e.hash
          from event_store e join archive_bounds b using (aggregate_type, aggregate_id)
          where e.version <= b.last_version
