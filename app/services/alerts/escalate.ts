@@ -12,33 +12,31 @@ import { kickDeliveryAfterCommit } from '#services/delivery/kick'
  * position is snoozed. Set-based for any number of users (a locking statement,
  * then one that decides and writes); acknowledging any alert of a cause stops it.
  */
+/**
+ * Critical alerts nobody acknowledged or escalated yet, old enough (bindings:
+ * now, minutes). alerts_escalation_due_index holds just these: a scan of all
+ * alerts every minute took ~90 ms of both cores at 800k alerts.
+ */
+const DUE = `a.severity = 'critical' and a.status <> 'acknowledged'
+  and (a.metadata->>'escalatedAt') is null and (a.metadata->>'escalationOf') is null
+  and a.created_at <= ?::timestamptz - make_interval(mins => ?)`
+
 export async function escalateAlerts(now = new Date()): Promise<number> {
   const minutes = env.get('ESCALATION_MINUTES', 15)
   return db.transaction(async (trx) => {
     // First take the due alerts' row locks, then decide in a second statement:
     // under READ COMMITTED it reads a snapshot taken after the locks were
-    // granted, so an acknowledgement (or another run's escalation) committed
+    // granted, so an acknowledgement or another run's escalation committed
     // while this run waited is seen. A single statement would only re-check the
     // locked rows' own conditions, against the snapshot it started with.
-    await trx.rawQuery(
-      `select a.id from alerts a
-        where a.severity = 'critical' and a.status <> 'acknowledged'
-          and (a.metadata->>'escalatedAt') is null and (a.metadata->>'escalationOf') is null
-          and a.created_at <= ?::timestamptz - make_interval(mins => ?)
-        order by a.id
-        for update`,
-      [now.toISOString(), minutes]
-    )
+    const due = [now.toISOString(), minutes]
+    await trx.rawQuery(`select a.id from alerts a where ${DUE} order by a.id for update`, due)
     const { rows } = await trx.rawQuery(
       `
       with candidates as (
-        -- alerts_escalation_due_index: only critical alerts still waiting (a scan of all
-        -- alerts every minute took ~90 ms of both cores at 800k alerts)
         select distinct a.user_id, coalesce(a.signal_id::text, a.metadata->>'snapshotId', a.id::text) as cause
         from alerts a
-        where a.severity = 'critical' and a.status <> 'acknowledged'
-          and (a.metadata->>'escalatedAt') is null and (a.metadata->>'escalationOf') is null
-          and a.created_at <= ?::timestamptz - make_interval(mins => ?)
+        where ${DUE}
           -- a snoozed position's alerts are muted: not pushed again on every channel
           -- while the snooze lasts (escalated after it, if still unacknowledged)
           and not exists (
@@ -60,14 +58,11 @@ export async function escalateAlerts(now = new Date()): Promise<number> {
         )
       ),
       originals as (
-        -- escalatedAt again here: a run that waited on these row locks behind another
-        -- (a job overrunning its minute) re-reads them, and must find them done
         select a.*
         from alerts a
         join causes c on c.user_id = a.user_id
           and c.cause = coalesce(a.signal_id::text, a.metadata->>'snapshotId', a.id::text)
         where a.severity = 'critical' and a.metadata->>'escalationOf' is null
-          and (a.metadata->>'escalatedAt') is null
         for update of a
       ),
       representative as (
@@ -106,15 +101,7 @@ export async function escalateAlerts(now = new Date()): Promise<number> {
       order by r.user_id, c.channel
       returning id, user_id, channel, status, metadata->>'escalationOf' as escalation_of
       `,
-      [
-        now.toISOString(),
-        minutes,
-        now.toISOString(),
-        now.toISOString(),
-        minutes,
-        now.toISOString(),
-        String(minutes),
-      ]
+      [...due, now.toISOString(), now.toISOString(), minutes, now.toISOString(), String(minutes)]
     )
     kickDeliveryAfterCommit(
       trx,
