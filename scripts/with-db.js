@@ -151,12 +151,8 @@ async function startEmbedded({ persistent }) {
     `embedded PostgreSQL on 127.0.0.1:${port} (${persistent ? databaseDir : 'throwaway'})\n`
   )
   return {
+    embedded: true,
     env: {
-      // Adonis loads .env in every mode, tests included, and DATABASE_URL wins over
-      // DB_* (config/database.ts): a developer's DATABASE_URL in .env would have sent
-      // the suite — which truncates every table — to their own database. Set, empty,
-      // it stays unset for the app and the file's value is ignored.
-      DATABASE_URL: '',
       DB_HOST: '127.0.0.1',
       DB_PORT: String(port),
       DB_USER: 'postgres',
@@ -247,10 +243,11 @@ async function main() {
 
   const env = { NODE_ENV: process.env.NODE_ENV ?? nodeEnv, ...db.env }
   if (throwawayKey) env.APP_KEY = randomBytes(32).toString('base64url')
-  if (mode === 'test' || mode === 'bench') {
-    // Adonis loads .env in tests too and DATABASE_URL wins over DB_* there
-    // (config/database.ts): a developer's DATABASE_URL in .env must never reach the
-    // suite, which truncates every table — whatever database the runner chose.
+  if (mode === 'test' || mode === 'bench' || db.embedded) {
+    // Adonis loads .env (and .env.local…) in every mode, tests included, and
+    // DATABASE_URL wins over DB_* (config/database.ts): only the runner's own may
+    // reach the app — never a developer's from .env in the suite, which truncates
+    // every table. Set and empty, it counts as unset and hides the files' value.
     env.DATABASE_URL = process.env.DATABASE_URL ?? envFile.DATABASE_URL ?? ''
   }
   // Ctrl-C reaches the child through the process group; wait for it, then stop PostgreSQL.
