@@ -5,9 +5,9 @@ export interface QuietHours {
   end: string // 'HH:MM'
 }
 
-const minutesOf = (hhmm: string) => {
+const clock = (hhmm: string) => {
   const [hour, minute] = hhmm.split(':').map(Number)
-  return hour * 60 + minute
+  return { hour, minute, minutes: hour * 60 + minute }
 }
 
 /**
@@ -27,8 +27,8 @@ export function deliverAt(
   // and 03:10 was outside a 02:30–06:00 window; in the repeated hour the end
   // landed an hour early).
   const local = now.setZone(timezone)
-  const start = minutesOf(quietHours.start)
-  const end = minutesOf(quietHours.end)
+  const start = clock(quietHours.start).minutes
+  const { hour, minute, minutes: end } = clock(quietHours.end)
   const t = local.hour * 60 + local.minute + (local.second + local.millisecond / 1000) / 60
   let endsOn: DateTime | null = null
   if (start < end) endsOn = t >= start && t < end ? local : null
@@ -37,7 +37,6 @@ export function deliverAt(
   if (!endsOn) return now
   // a local end time that does not exist (skipped by DST) or exists twice is
   // placed as PostgreSQL places it: after the gap, and the later of the two
-  const [hour, minute] = quietHours.end.split(':').map(Number)
   const until = DateTime.fromObject(
     { year: endsOn.year, month: endsOn.month, day: endsOn.day, hour, minute },
     { zone: timezone }

@@ -6,35 +6,25 @@ import { deliverAt } from '#domain/alerts/quiet_hours'
 const night = { start: '22:00', end: '07:00' }
 const utc = (iso: string) => DateTime.fromISO(iso, { zone: 'utc' })
 
-function clockChangeNights(assert: Assert) {
-  const ny = 'America/New_York'
-  // 2026-03-08, 02:00 EST → 03:00 EDT: at 03:10 EDT (07:10 UTC) a 02:30–06:00 window is on;
-  // it ends at 06:00 EDT = 10:00 UTC
-  assert.equal(
-    deliverAt(utc('2026-03-08T07:10:00Z'), 'high', { start: '02:30', end: '06:00' }, ny).toISO(),
-    '2026-03-08T10:00:00.000Z'
-  )
+const CLOCK_CHANGE_NIGHTS: [string, string, string, string, string][] = [
+  // 2026-03-08, 02:00 EST → 03:00 EDT: at 03:10 EDT a 02:30–06:00 window is on; ends 06:00 EDT
+  ['2026-03-08T07:10:00Z', '02:30', '06:00', '2026-03-08T10:00:00.000Z', 'inside, after the gap'],
   // an end time the clocks skip (02:30) is the instant after the gap: 03:30 EDT
-  assert.equal(
-    deliverAt(utc('2026-03-08T06:10:00Z'), 'high', { start: '01:00', end: '02:30' }, ny).toISO(),
-    '2026-03-08T07:30:00.000Z'
-  )
-  // 2026-11-01, 02:00 EDT → 01:00 EST: 01:10 EST (06:10 UTC) is inside 22:00–01:30,
-  // which ends at the later 01:30, EST = 06:30 UTC
-  assert.equal(
-    deliverAt(utc('2026-11-01T06:10:00Z'), 'high', { start: '22:00', end: '01:30' }, ny).toISO(),
-    '2026-11-01T06:30:00.000Z'
-  )
-  // the first 01:10 (EDT, 05:10 UTC) too: the end is still the later 01:30
-  assert.equal(
-    deliverAt(utc('2026-11-01T05:10:00Z'), 'high', { start: '22:00', end: '01:30' }, ny).toISO(),
-    '2026-11-01T06:30:00.000Z'
-  )
-  // and the first 01:40 (EDT, 05:40 UTC) is past the end on the wall clock
-  assert.equal(
-    deliverAt(utc('2026-11-01T05:40:00Z'), 'high', { start: '22:00', end: '01:30' }, ny).toISO(),
-    '2026-11-01T05:40:00.000Z'
-  )
+  ['2026-03-08T06:10:00Z', '01:00', '02:30', '2026-03-08T07:30:00.000Z', 'end in the gap'],
+  // 2026-11-01, 02:00 EDT → 01:00 EST: 01:10 EST is inside 22:00–01:30, which ends at
+  // the later 01:30 (EST)
+  ['2026-11-01T06:10:00Z', '22:00', '01:30', '2026-11-01T06:30:00.000Z', 'second 01:10'],
+  // the first 01:10 (EDT) too: the end is still the later 01:30
+  ['2026-11-01T05:10:00Z', '22:00', '01:30', '2026-11-01T06:30:00.000Z', 'first 01:10'],
+  // and the first 01:40 (EDT) is past the end on the wall clock: at once
+  ['2026-11-01T05:40:00Z', '22:00', '01:30', '2026-11-01T05:40:00.000Z', 'first 01:40'],
+]
+
+function clockChangeNights(assert: Assert) {
+  for (const [now, start, end, expected, what] of CLOCK_CHANGE_NIGHTS) {
+    const at = deliverAt(utc(now), 'high', { start, end }, 'America/New_York')
+    assert.equal(at.toISO(), expected, what)
+  }
 }
 
 test.group('Alerts | quiet hours', () => {
