@@ -79,11 +79,9 @@ export async function updateProfile(userId: string, patch: ProfilePatch): Promis
  * PostgreSQL's, which lacks names Node still takes (US/Pacific-New, SystemV/…).
  */
 async function checkZoneIsKnown(timezone: string) {
-  try {
-    // its own transaction: a savepoint when called inside one, which the failure must not abort
-    await db.transaction((trx) => trx.rawQuery('select now() at time zone ?', [timezone]))
-  } catch (error) {
-    if ((error as { code?: string }).code !== '22023') throw error
+  // the same check the fan-out and digests apply (migration 24): 'UTC' for a zone it lacks
+  const { rows } = await db.rawQuery('select known_time_zone(?) = ? as known', [timezone, timezone])
+  if (!rows[0].known) {
     throw new DomainError(
       'E_VALIDATION_ERROR',
       'The timezone field must be an IANA time zone such as Europe/Paris',
