@@ -1,5 +1,10 @@
 import { BaseSchema } from '@adonisjs/lucid/schema'
 
+/**
+ * signals: market events from feeds. A feed that re-sends the same detection
+ * (same type, asset and instant) does not create a second signal — nor a
+ * second round of alerts: (type, asset, detected_at) is the natural key.
+ */
 export default class extends BaseSchema {
   async up() {
     this.schema.raw(`
@@ -14,7 +19,8 @@ export default class extends BaseSchema {
         status text not null default 'active',
         created_at timestamptz not null default now(),
         updated_at timestamptz not null default now(),
-        constraint signals_type_format check (type ~ '^[a-z][a-z0-9_]{0,63}$'),
+        constraint signals_type_asset_detected_at_unique unique (type, asset, detected_at),
+        constraint signals_type_format check (length(type) <= 64 and type ~ '^[a-z][a-z0-9_]*$'),
         constraint signals_asset_format check (length(asset) between 1 and 32),
         constraint signals_severity_check check (severity in ('low', 'medium', 'high', 'critical')),
         constraint signals_status_check check (status in ('active', 'expired', 'acknowledged')),

@@ -1,8 +1,12 @@
 import { BaseSchema } from '@adonisjs/lucid/schema'
 
+/**
+ * positions: snapshots of lending positions. Immutable: no updated_at.
+ * health_factor null means no debt (infinite). The newest snapshot of each
+ * position is mirrored in position_heads (10_create_position_heads_table.ts).
+ */
 export default class extends BaseSchema {
   async up() {
-    // Snapshots are immutable: no updated_at. health_factor null means no debt.
     this.schema.raw(`
       create table positions (
         id uuid primary key default uuid_generate_v7(),
@@ -16,8 +20,8 @@ export default class extends BaseSchema {
         metadata jsonb not null default '{}'::jsonb,
         snapshot_at timestamptz not null,
         created_at timestamptz not null default now(),
-        constraint positions_wallet_address_format check (wallet_address ~ '^0x[0-9a-f]{40}$'),
-        constraint positions_protocol_format check (protocol ~ '^[a-z][a-z0-9_]{0,63}$'),
+        constraint positions_wallet_address_format check (length(wallet_address) = 42 and wallet_address ~ '^0x[0-9a-f]+$'),
+        constraint positions_protocol_format check (length(protocol) <= 64 and protocol ~ '^[a-z][a-z0-9_]*$'),
         constraint positions_chain_id_positive check (chain_id > 0),
         constraint positions_health_factor_non_negative check (health_factor is null or health_factor >= 0),
         constraint positions_collateral_array check (jsonb_typeof(collateral) = 'array'),

@@ -1,5 +1,13 @@
 import { BaseSchema } from '@adonisjs/lucid/schema'
 
+/**
+ * alerts: one message to one user on one channel. The table is also the
+ * delivery outbox (docs/adr/0003): pending rows are the work; a sender claims
+ * due rows (SKIP LOCKED) until `claimed_until`, and if it dies before settling
+ * them the lease runs out and another sender takes them again (at-least-once).
+ * `deliver_after`: when a channel may send the alert (the end of the user's
+ * quiet hours for non-critical alerts; null = at once).
+ */
 export default class extends BaseSchema {
   async up() {
     this.schema.raw(`
@@ -17,9 +25,11 @@ export default class extends BaseSchema {
         last_error text,
         sent_at timestamptz,
         acknowledged_at timestamptz,
+        deliver_after timestamptz,
+        claimed_until timestamptz,
         created_at timestamptz not null default now(),
         updated_at timestamptz not null default now(),
-        constraint alerts_type_format check (type ~ '^[a-z][a-z0-9_]{0,63}$'),
+        constraint alerts_type_format check (length(type) <= 64 and type ~ '^[a-z][a-z0-9_]*$'),
         constraint alerts_severity_check check (severity in ('low', 'medium', 'high', 'critical')),
         constraint alerts_channel_check check (channel in ('telegram', 'email', 'in_app', 'webhook')),
         constraint alerts_status_check check (status in ('pending', 'sent', 'failed', 'acknowledged')),
@@ -40,6 +50,20 @@ export default class extends BaseSchema {
     this.schema.raw(
       'create index alerts_signal_id_index on alerts (signal_id) where signal_id is not null'
     )
+    // What senders look for: pending alerts of a channel whose time has come.
+    this.schema.raw(
+      `create index alerts_pending_deliver_after_index on alerts (deliver_after) where status = 'pending'`
+    )
+    this.schema.raw(
+      `create index alerts_due_index on alerts (channel, id) where status = 'pending'`
+    )
+    // The escalation job runs every minute on every worker pool and looks only
+    // for critical alerts nobody acknowledged or escalated yet: a handful of rows.
+    this.schema.raw(`
+      create index alerts_escalation_due_index on alerts (created_at)
+      where severity = 'critical' and status <> 'acknowledged'
+        and (metadata->>'escalatedAt') is null and (metadata->>'escalationOf') is null
+    `)
   }
 
   async down() {

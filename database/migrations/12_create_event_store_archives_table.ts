@@ -9,7 +9,9 @@ import { BaseSchema } from '@adonisjs/lucid/schema'
  * state, and the next append to a fully archived aggregate continues from it.
  *
  * Archives and checkpoints are append-only like the store. The store's guard
- * now lets one thing through: deleting an event that a checkpoint covers.
+ * (6_create_event_store_table.ts) is widened here to let one thing through:
+ * deleting an event that a checkpoint covers; and a hash left to the trigger
+ * continues from a checkpoint. down() puts both functions back as file 6 made them.
  */
 export default class extends BaseSchema {
   async up() {
@@ -50,7 +52,7 @@ export default class extends BaseSchema {
     )
 
     this.schema.raw(`
-      create function append_only_reject_change() returns trigger language plpgsql as $$
+      create or replace function append_only_reject_change() returns trigger language plpgsql as $$
       begin
         raise exception '% is append-only: % is not allowed', tg_table_name, tg_op
           using errcode = 'restrict_violation';
@@ -86,8 +88,6 @@ export default class extends BaseSchema {
       end
       $$
     `)
-    // A writer that leaves the hash to the trigger on a fully archived aggregate
-    // continues the chain from the checkpoint.
     this.schema.raw(`
       create or replace function event_store_fill_hash() returns trigger language plpgsql as $$
       begin

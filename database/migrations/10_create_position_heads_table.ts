@@ -27,7 +27,7 @@ export default class extends BaseSchema {
       'create index position_heads_symbols_index on position_heads using gin (symbols)'
     )
     this.schema.raw(`
-      create function position_heads_after_insert() returns trigger language plpgsql as $$
+      create or replace function position_heads_after_insert() returns trigger language plpgsql as $$
       begin
         insert into position_heads as h (user_id, protocol, chain_id, snapshot_id, snapshot_at, symbols)
         select distinct on (n.user_id, n.protocol, n.chain_id)
@@ -50,20 +50,11 @@ export default class extends BaseSchema {
       referencing new table as new_rows
       for each statement execute function position_heads_after_insert()
     `)
-    // Heads of what is already stored.
-    this.schema.raw(`
-      insert into position_heads (user_id, protocol, chain_id, snapshot_id, snapshot_at, symbols)
-      select distinct on (user_id, protocol, chain_id) user_id, protocol, chain_id, id, snapshot_at,
-             array(select distinct upper(a->>'symbol') from jsonb_array_elements(collateral || debt) a
-                   where a->>'symbol' is not null)
-      from positions
-      order by user_id, protocol, chain_id, snapshot_at desc
-    `)
   }
 
   async down() {
     this.schema.raw('drop trigger if exists positions_maintain_heads on positions')
-    this.schema.raw('drop function if exists position_heads_after_insert()')
     this.schema.raw('drop table if exists position_heads')
+    this.schema.raw('drop function if exists position_heads_after_insert()')
   }
 }
