@@ -1,7 +1,9 @@
 import { DateTime } from 'luxon'
-import { belongsTo, column } from '@adonisjs/lucid/orm'
+import { beforeSave, belongsTo, column } from '@adonisjs/lucid/orm'
 import type { BelongsTo } from '@adonisjs/lucid/types/relations'
 import type { Asset } from '#domain/positions/types'
+import { toDecimal, toStoredAssets } from '#domain/positions/documented_shape'
+import { canonicalProtocol } from '#domain/shared/protocols'
 import { UuidModel } from './base.js'
 import { jsonColumn } from './json_column.js'
 import User from './user.js'
@@ -14,6 +16,7 @@ export default class Position extends UuidModel {
   @column()
   declare walletAddress: string
 
+  /** Stored canonical (`aave_v3`); the schema document's `aave` is taken as an alias. */
   @column()
   declare protocol: string
 
@@ -41,4 +44,22 @@ export default class Position extends UuidModel {
 
   @belongsTo(() => User)
   declare user: BelongsTo<typeof User>
+
+  /**
+   * Rows written through the model the way the schema document shows
+   * (`protocol: 'aave'`, `healthFactor: 2.5`, `valueUSD`) are stored in the
+   * one shape every reader expects — on the instance too, so it reads back
+   * as the database holds it.
+   */
+  @beforeSave()
+  static toStoredShape(position: Position) {
+    if (typeof position.protocol === 'string') {
+      position.protocol = canonicalProtocol(position.protocol)
+    }
+    const healthFactor: unknown = position.healthFactor
+    if (typeof healthFactor === 'number') position.healthFactor = toDecimal(healthFactor)
+    if (Array.isArray(position.collateral))
+      position.collateral = toStoredAssets(position.collateral)
+    if (Array.isArray(position.debt)) position.debt = toStoredAssets(position.debt)
+  }
 }

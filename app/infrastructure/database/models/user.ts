@@ -10,6 +10,9 @@ import Position from './position.js'
 import Alert from './alert.js'
 import Intent from './intent.js'
 
+/** What a user chose (defaults are filled on read); the schema document's name for it. */
+export type UserPreferences = StoredPreferences
+
 export default class User extends UuidModel {
   @column()
   declare walletAddress: string
