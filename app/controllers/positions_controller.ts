@@ -2,6 +2,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import {
   createSnapshotBatchValidator,
   createSnapshotValidator,
+  latestPositionsValidator,
   positionHistoryValidator,
   simulateValidator,
   snoozeValidator,
@@ -47,8 +48,9 @@ export default class PositionsController {
     })
   }
 
-  async index({ auth }: HttpContext) {
-    const positions = await latestPositions(auth.use('api').getUserOrFail().id)
+  async index({ auth, request }: HttpContext) {
+    const filter = await request.validateUsing(latestPositionsValidator, { data: request.qs() })
+    const positions = await latestPositions(auth.use('api').getUserOrFail().id, filter)
     return { data: positions.map(positionRowToJson), meta: { nextCursor: null } }
   }
 

@@ -10,6 +10,7 @@ import {
 import {
   createSnapshotBatchValidator,
   createSnapshotValidator,
+  latestPositionsValidator,
   positionHistoryValidator,
   simulateValidator,
   snoozeValidator,
@@ -306,6 +307,7 @@ export const operations: Operation[] = [
     summary: 'The latest snapshot per (protocol, chainId)',
     caller: 'user',
     throttled: true,
+    query: latestPositionsValidator,
     replies: { 200: ok('Latest snapshots', list('Position')) },
   },
   {

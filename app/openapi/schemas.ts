@@ -23,6 +23,12 @@ const instant: Schema = { type: 'string', format: 'date-time' }
 /** Amounts, USD values, prices and ratios travel as decimal strings, never JSON numbers. */
 const decimal: Schema = { type: 'string', pattern: '^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$' }
 const wallet: Schema = { type: 'string', pattern: '^0x[0-9a-f]{40}$' }
+/** Requests may say `aave` or `compound`; replies always carry the stored name. */
+const protocol: Schema = {
+  type: 'string',
+  description:
+    'As stored: an alias in a request (`aave`, `compound`) is stored and answered as its canonical name (`aave_v3`, `compound_v3`).',
+}
 const channel: Schema = { type: 'string', enum: ['telegram', 'email', 'in_app', 'webhook'] }
 const severity: Schema = { type: 'string', enum: ['low', 'medium', 'high', 'critical'] }
 const cursor: Schema = {
@@ -51,7 +57,7 @@ const conditionProperties: Record<string, Schema> = {
 const intentCore: Record<string, Schema> = {
   id: uuid,
   name: nullable({ type: 'string' }),
-  protocol: { type: 'string' },
+  protocol,
   chainId: { type: 'integer' },
   condition: ref('IntentCondition'),
   action: ref('IntentAction'),
@@ -98,7 +104,7 @@ export const componentSchemas: Record<string, Schema> = {
   Position: closed({
     id: uuid,
     walletAddress: wallet,
-    protocol: { type: 'string' },
+    protocol,
     chainId: { type: 'integer' },
     healthFactor: { ...nullable(decimal), description: 'Null when there is no debt.' },
     collateral: { type: 'array', items: ref('Asset') },
@@ -115,7 +121,7 @@ export const componentSchemas: Record<string, Schema> = {
 
   BatchItem: closed({
     id: uuid,
-    protocol: { type: 'string' },
+    protocol,
     chainId: { type: 'integer' },
     snapshotAt: instant,
     alreadyRecorded: { type: 'boolean' },
@@ -144,7 +150,7 @@ export const componentSchemas: Record<string, Schema> = {
     },
   }),
 
-  Snooze: closed({ protocol: { type: 'string' }, chainId: { type: 'integer' }, until: instant }),
+  Snooze: closed({ protocol, chainId: { type: 'integer' }, until: instant }),
 
   Preferences: closed(
     {

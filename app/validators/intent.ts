@@ -1,5 +1,5 @@
 import vine from '@vinejs/vine'
-import { DECIMAL, LOWER_SNAKE, SYMBOL, isoInstant, pagination } from './rules.js'
+import { DECIMAL, SYMBOL, isoInstant, pagination, protocolName } from './rules.js'
 
 const OPERATORS = ['lt', 'lte', 'gt', 'gte'] as const
 const ACTIONS = ['repay', 'supply', 'withdraw', 'notify'] as const
@@ -12,22 +12,24 @@ const cooldownSeconds = vine
   .withoutDecimals()
   .range([0, 30 * 24 * 3600])
 const maxExecutions = vine.number().withoutDecimals().range([1, 1_000_000])
+const chainId = vine.number().withoutDecimals().range([1, 2_147_483_647])
+const action = vine.object({
+  type: vine.enum(ACTIONS),
+  asset: vine.string().trim().regex(SYMBOL).toUpperCase(),
+  amount: vine.string().trim().maxLength(100).regex(AMOUNT),
+})
 
 export const createIntentValidator = vine.create(
   vine.object({
     name: name.clone().optional(),
-    protocol: vine.string().trim().regex(LOWER_SNAKE),
-    chainId: vine.number().withoutDecimals().range([1, 2_147_483_647]),
+    protocol: protocolName(),
+    chainId: chainId.clone(),
     condition: vine.object({
       metric: vine.enum(['health_factor'] as const),
       operator: vine.enum(OPERATORS),
       value: vine.string().trim().regex(DECIMAL).maxLength(60),
     }),
-    action: vine.object({
-      type: vine.enum(ACTIONS),
-      asset: vine.string().trim().regex(SYMBOL).toUpperCase(),
-      amount: vine.string().trim().maxLength(100).regex(AMOUNT),
-    }),
+    action: action.clone(),
     cooldownSeconds: cooldownSeconds.clone().optional(),
     maxExecutions: maxExecutions.clone().nullable().optional(),
     expiresAt: isoInstant().nullable().optional(),
@@ -50,6 +52,8 @@ export const listIntentsValidator = vine.create(
     status: vine
       .enum(['active', 'paused', 'triggered', 'cancelled', 'expired'] as const)
       .optional(),
+    protocol: protocolName().optional(),
+    chainId: chainId.clone().optional(),
     ...pagination,
   })
 )

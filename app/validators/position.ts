@@ -5,7 +5,7 @@ import {
   walletAddress,
   pagination,
   SYMBOL,
-  LOWER_SNAKE,
+  protocolName,
   SIGNED_DECIMAL,
   UNIT_INTERVAL,
 } from './rules.js'
@@ -28,7 +28,7 @@ const asset = vine.object({
 
 const snapshot = vine.object({
   walletAddress: walletAddress().optional(),
-  protocol: vine.string().trim().regex(LOWER_SNAKE),
+  protocol: protocolName(),
   chainId: vine.number().withoutDecimals().range([1, 2_147_483_647]).optional(),
   healthFactor: decimalString().nullable().optional(),
   collateral: vine.array(asset).maxLength(MAX_ASSETS),
@@ -45,9 +45,17 @@ export const createSnapshotBatchValidator = vine.create(
   })
 )
 
+/** GET /positions: the latest snapshot per (protocol, chain), optionally of one protocol or chain. */
+export const latestPositionsValidator = vine.create(
+  vine.object({
+    protocol: protocolName().optional(),
+    chainId: vine.number().withoutDecimals().range([1, 2_147_483_647]).optional(),
+  })
+)
+
 export const positionHistoryValidator = vine.create(
   vine.object({
-    protocol: vine.string().trim().regex(LOWER_SNAKE).optional(),
+    protocol: protocolName().optional(),
     chainId: vine.number().withoutDecimals().range([1, 2_147_483_647]).optional(),
     from: isoInstant().optional(),
     to: isoInstant().optional(),
@@ -57,7 +65,7 @@ export const positionHistoryValidator = vine.create(
 
 export const simulateValidator = vine.create(
   vine.object({
-    protocol: vine.string().trim().regex(LOWER_SNAKE),
+    protocol: protocolName(),
     chainId: vine.number().withoutDecimals().range([1, 2_147_483_647]).optional(),
     priceChanges: vine.record(vine.string().trim().regex(SIGNED_DECIMAL)),
   })
@@ -65,7 +73,7 @@ export const simulateValidator = vine.create(
 
 export const snoozeValidator = vine.create(
   vine.object({
-    protocol: vine.string().trim().regex(LOWER_SNAKE),
+    protocol: protocolName(),
     chainId: vine.number().withoutDecimals().range([1, 2_147_483_647]).optional(),
     until: isoInstant(),
   })

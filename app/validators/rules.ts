@@ -1,5 +1,6 @@
 import vine from '@vinejs/vine'
 import { DateTime } from 'luxon'
+import { PROTOCOL_ALIASES, canonicalProtocol } from '#domain/shared/protocols'
 
 /**
  * Non-negative decimal strings only: no sign, no exponent, no hex, no
@@ -66,6 +67,30 @@ export const walletAddress = () =>
     .trim()
     .regex(WALLET)
     .transform((value) => value.toLowerCase())
+
+const aliases = Object.entries(PROTOCOL_ALIASES)
+  .map(([alias, name]) => `\`${alias}\` for \`${name}\``)
+  .join(' and ')
+
+/**
+ * Runs after the shape check (VineJS bails at the first failure), so only a
+ * lower_snake_case name reaches canonicalProtocol().
+ */
+const canonicalProtocolRule = vine.createRule(
+  (value, _options, field) => {
+    if (typeof value === 'string') field.mutate(canonicalProtocol(value), field)
+  },
+  {
+    name: 'canonicalProtocol',
+    // The pattern admits the aliases already; say what becomes of them.
+    toJSONSchema: (schema) =>
+      void (schema.description = `A protocol in lower_snake_case, such as \`aave_v3\`. The aliases ${aliases} are accepted and mean the same; the canonical name is what is stored and answered.`),
+  }
+)
+
+/** A protocol name, aliases resolved: every route that takes one uses this. */
+export const protocolName = () =>
+  vine.string().trim().regex(LOWER_SNAKE).use(canonicalProtocolRule())
 
 export const pagination = {
   limit: vine.number().withoutDecimals().range([1, 200]).optional(),

@@ -609,6 +609,7 @@ export interface components {
             chainId: number;
             /** Format: uuid */
             id: string;
+            /** @description As stored: an alias in a request (`aave`, `compound`) is stored and answered as its canonical name (`aave_v3`, `compound_v3`). */
             protocol: string;
             /** Format: date-time */
             snapshotAt: string;
@@ -670,6 +671,7 @@ export interface components {
             lastTriggeredAt: string | null;
             maxExecutions: number | null;
             name: string | null;
+            /** @description As stored: an alias in a request (`aave`, `compound`) is stored and answered as its canonical name (`aave_v3`, `compound_v3`). */
             protocol: string;
             /** @enum {string} */
             status: "active" | "paused" | "triggered" | "cancelled" | "expired";
@@ -726,6 +728,7 @@ export interface components {
             id: string;
             /** @description The indexer's metadata; `computedHealthFactor` is added when ours differs from the given one by more than 0.1%. */
             metadata: Record<string, never>;
+            /** @description As stored: an alias in a request (`aave`, `compound`) is stored and answered as its canonical name (`aave_v3`, `compound_v3`). */
             protocol: string;
             /** Format: date-time */
             snapshotAt: string;
@@ -802,6 +805,7 @@ export interface components {
         };
         Snooze: {
             chainId: number;
+            /** @description As stored: an alias in a request (`aave`, `compound`) is stored and answered as its canonical name (`aave_v3`, `compound_v3`). */
             protocol: string;
             /** Format: date-time */
             until: string;
@@ -814,6 +818,7 @@ export interface components {
                 /** Format: uuid */
                 id: string;
                 name: string | null;
+                /** @description As stored: an alias in a request (`aave`, `compound`) is stored and answered as its canonical name (`aave_v3`, `compound_v3`). */
                 protocol: string;
                 status: string;
             }[];
@@ -1189,8 +1194,10 @@ export interface operations {
     listIntents: {
         parameters: {
             query?: {
+                chainId?: number;
                 cursor?: string;
                 limit?: number;
+                protocol?: string;
                 status?: "active" | "paused" | "triggered" | "cancelled" | "expired";
             };
             header?: never;
@@ -1250,6 +1257,7 @@ export interface operations {
                     expiresAt?: string | null;
                     maxExecutions?: number | null;
                     name?: string;
+                    /** @description A protocol in lower_snake_case, such as `aave_v3`. The aliases `aave` for `aave_v3` and `compound` for `compound_v3` are accepted and mean the same; the canonical name is what is stored and answered. */
                     protocol: string;
                 };
             };
@@ -1582,7 +1590,10 @@ export interface operations {
     };
     listPositions: {
         parameters: {
-            query?: never;
+            query?: {
+                chainId?: number;
+                protocol?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1641,6 +1652,7 @@ export interface operations {
                     metadata?: {
                         [key: string]: unknown;
                     };
+                    /** @description A protocol in lower_snake_case, such as `aave_v3`. The aliases `aave` for `aave_v3` and `compound` for `compound_v3` are accepted and mean the same; the canonical name is what is stored and answered. */
                     protocol: string;
                     /** Format: date-time */
                     snapshotAt: string;
@@ -1748,6 +1760,7 @@ export interface operations {
                         metadata?: {
                             [key: string]: unknown;
                         };
+                        /** @description A protocol in lower_snake_case, such as `aave_v3`. The aliases `aave` for `aave_v3` and `compound` for `compound_v3` are accepted and mean the same; the canonical name is what is stored and answered. */
                         protocol: string;
                         /** Format: date-time */
                         snapshotAt: string;
@@ -1833,6 +1846,7 @@ export interface operations {
                     priceChanges: {
                         [key: string]: string;
                     };
+                    /** @description A protocol in lower_snake_case, such as `aave_v3`. The aliases `aave` for `aave_v3` and `compound` for `compound_v3` are accepted and mean the same; the canonical name is what is stored and answered. */
                     protocol: string;
                 };
             };
@@ -1869,6 +1883,7 @@ export interface operations {
             content: {
                 "application/json": {
                     chainId?: number;
+                    /** @description A protocol in lower_snake_case, such as `aave_v3`. The aliases `aave` for `aave_v3` and `compound` for `compound_v3` are accepted and mean the same; the canonical name is what is stored and answered. */
                     protocol: string;
                     /** Format: date-time */
                     until: string;

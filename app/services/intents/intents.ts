@@ -242,10 +242,12 @@ export async function findIntent(userId: string, id: string): Promise<Intent> {
 
 export function listIntents(
   userId: string,
-  q: { status?: IntentStatus; limit?: number; cursor?: string }
+  q: { status?: IntentStatus; protocol?: string; chainId?: number; limit?: number; cursor?: string }
 ): Promise<Page<Intent>> {
   const query = Intent.query().where('user_id', userId)
   if (q.status) query.where('status', q.status)
+  if (q.protocol) query.where('protocol', q.protocol)
+  if (q.chainId) query.where('chain_id', q.chainId)
   return newestIdFirstPage(query, q)
 }
 

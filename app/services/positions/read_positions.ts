@@ -11,8 +11,18 @@ import { newestFirstPage, type Page } from '#services/shared/cursor'
 export type { Page } from '#services/shared/cursor'
 
 /** The newest snapshot of each (protocol, chain) the user has. */
-export function latestPositions(userId: string): Promise<PositionRow[]> {
-  return latestPositionRows(userId)
+export async function latestPositions(
+  userId: string,
+  filter: { protocol?: string; chainId?: number } = {}
+): Promise<PositionRow[]> {
+  const rows = await latestPositionRows(userId)
+  // One row per (protocol, chain): filtered here rather than in the tuned
+  // statement, whose plan the query-plan test pins.
+  return rows.filter(
+    (row) =>
+      (!filter.protocol || row.protocol === filter.protocol) &&
+      (!filter.chainId || row.chain_id === filter.chainId)
+  )
 }
 
 export async function findPosition(userId: string, id: string): Promise<Position> {

@@ -224,10 +224,11 @@ test.group('HTTP | garbage in any field is a 4xx in the error shape, never a 500
   test('query strings', async ({ assert }) => {
     const token = await userToken(await UserFactory.create())
     const routes: [string, string[]][] = [
+      ['/api/v1/positions', ['protocol', 'chainId']],
       ['/api/v1/positions/history', ['protocol', 'chainId', 'from', 'to', 'limit', 'cursor']],
       ['/api/v1/alerts', ['status', 'channel', 'severity', 'limit', 'cursor']],
       ['/api/v1/signals', ['status', 'type', 'asset', 'severity', 'limit', 'cursor']],
-      ['/api/v1/intents', ['status', 'limit', 'cursor']],
+      ['/api/v1/intents', ['status', 'protocol', 'chainId', 'limit', 'cursor']],
       ['/api/v1/events', ['type', 'aggregateType', 'limit', 'after']],
       ['/api/v1/me/state', ['at']],
     ]
