@@ -17,6 +17,7 @@ import {
 } from '#validators/position'
 import { createSignalValidator, listSignalsValidator } from '#validators/signal'
 import { updateMeValidator } from '#validators/user'
+import { AAVE_V3, COMPOUND_V3 } from '#domain/intents/registry'
 import { closed, instant, list, one, ref, type Schema } from './schemas.js'
 
 /** Anything VineJS can describe: `vine.create(...)` validators. */
@@ -63,6 +64,15 @@ const signalRecorded = closed({
   alreadyRecorded: { type: 'boolean' },
   alertsCreated: { type: 'integer', minimum: 0 },
 })
+
+/** From the registry itself, so the document lists the markets the check enforces. */
+const MARKET_RULE =
+  'The action must be one a transaction can be prepared for: `aave_v3` (alias `aave`) on chains ' +
+  `${Object.keys(AAVE_V3).join(', ')}, or \`compound_v3\` (alias \`compound\`) on chain ` +
+  `${Object.keys(COMPOUND_V3).join(', ')}, with an asset of that market (Compound v3 debt is ` +
+  "repaid in the market's base asset); otherwise 422 on `protocol`, `chainId` or `action.asset`, " +
+  'saying what is supported. A `notify` action prepares no transaction and takes any protocol, ' +
+  'chain and asset.'
 
 export const operations: Operation[] = [
   // Health and the contract itself
@@ -467,6 +477,7 @@ export const operations: Operation[] = [
     operationId: 'createIntent',
     tag: 'Intents',
     summary: '“If my health factor drops below 1.2, repay 1000 USDT”',
+    description: MARKET_RULE,
     caller: 'user',
     throttled: true,
     gated: true,
@@ -490,7 +501,8 @@ export const operations: Operation[] = [
     path: '/api/v1/intents/:id',
     operationId: 'updateIntent',
     tag: 'Intents',
-    summary: 'Renames, pauses or resumes an intent, or changes its limits',
+    summary: 'Renames, pauses or resumes an intent, or changes its limits, market or action',
+    description: `${MARKET_RULE} Checked when the protocol, chain or action changes, on the intent as it will be.`,
     caller: 'user',
     throttled: true,
     gated: true,

@@ -41,6 +41,10 @@ export const updateIntentValidator = vine.create(
     name: name.clone().nullable().optional(),
     /** Pause and resume; cancelling is DELETE. */
     status: vine.enum(['active', 'paused'] as const).optional(),
+    /** Where and what it acts on: checked again as a whole, as on create. */
+    protocol: protocolName().optional(),
+    chainId: chainId.clone().optional(),
+    action: action.clone().optional(),
     cooldownSeconds: cooldownSeconds.clone().optional(),
     maxExecutions: maxExecutions.clone().nullable().optional(),
     expiresAt: isoInstant().nullable().optional(),

@@ -162,7 +162,9 @@ export interface paths {
         put?: never;
         /**
          * “If my health factor drops below 1.2, repay 1000 USDT”
-         * @description Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
+         * @description The action must be one a transaction can be prepared for: `aave_v3` (alias `aave`) on chains 1, 10, 137, 8453, 42161, or `compound_v3` (alias `compound`) on chain 1, with an asset of that market (Compound v3 debt is repaid in the market's base asset); otherwise 422 on `protocol`, `chainId` or `action.asset`, saying what is supported. A `notify` action prepares no transaction and takes any protocol, chain and asset.
+         *
+         *     Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
          */
         post: operations["createIntent"];
         delete?: never;
@@ -193,8 +195,10 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Renames, pauses or resumes an intent, or changes its limits
-         * @description Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
+         * Renames, pauses or resumes an intent, or changes its limits, market or action
+         * @description The action must be one a transaction can be prepared for: `aave_v3` (alias `aave`) on chains 1, 10, 137, 8453, 42161, or `compound_v3` (alias `compound`) on chain 1, with an asset of that market (Compound v3 debt is repaid in the market's base asset); otherwise 422 on `protocol`, `chainId` or `action.asset`, saying what is supported. A `notify` action prepares no transaction and takes any protocol, chain and asset. Checked when the protocol, chain or action changes, on the intent as it will be.
+         *
+         *     Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
          */
         patch: operations["updateIntent"];
         trace?: never;
@@ -1357,11 +1361,20 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    action?: {
+                        amount: string;
+                        asset: string;
+                        /** @enum {unknown} */
+                        type: "repay" | "supply" | "withdraw" | "notify";
+                    };
+                    chainId?: number;
                     cooldownSeconds?: number;
                     /** Format: date-time */
                     expiresAt?: string | null;
                     maxExecutions?: number | null;
                     name?: string | null;
+                    /** @description A protocol in lower_snake_case, such as `aave_v3`. The aliases `aave` for `aave_v3` and `compound` for `compound_v3` are accepted and mean the same; the canonical name is what is stored and answered. */
+                    protocol?: string;
                     /** @enum {unknown} */
                     status?: "active" | "paused";
                 };

@@ -88,14 +88,72 @@ export const COMPOUND_V3: Record<number, CometMarket> = {
 
 /** The token an intent names, if this protocol and chain know it (symbols are case-insensitive). */
 export function knownToken(protocol: string, chainId: number, symbol: string): Token | null {
-  const upper = symbol.toUpperCase()
-  if (protocol === 'aave_v3') return AAVE_V3[chainId]?.tokens[upper] ?? null
-  if (protocol === 'compound_v3') return COMPOUND_V3[chainId]?.tokens[upper] ?? null
-  return null
+  return marketOf(protocol, chainId)?.tokens[symbol.toUpperCase()] ?? null
 }
 
-export function supportsTransactions(protocol: string, chainId: number): boolean {
-  if (protocol === 'aave_v3') return chainId in AAVE_V3
-  if (protocol === 'compound_v3') return chainId in COMPOUND_V3
-  return false
+const MARKETS: Record<
+  string,
+  { label: string; byChain: Record<number, { tokens: Record<string, Token>; base?: string }> }
+> = {
+  aave_v3: { label: 'Aave v3', byChain: AAVE_V3 },
+  compound_v3: { label: 'Compound v3', byChain: COMPOUND_V3 },
+}
+
+function marketOf(protocol: string, chainId: number) {
+  return Object.hasOwn(MARKETS, protocol) && Object.hasOwn(MARKETS[protocol].byChain, chainId)
+    ? MARKETS[protocol].byChain[chainId]
+    : null
+}
+
+export interface ActionProblem {
+  /** The request path of the input to change. */
+  field: 'protocol' | 'chainId' | 'action.asset'
+  message: string
+}
+
+/**
+ * Why no transaction could ever be prepared for this action, or null when the
+ * registry has a market for it. Saying so when the intent is written, with
+ * what is supported, beats an execution on every risky snapshot that only
+ * says "no transaction can be prepared". `notify` prepares no transaction, so
+ * any protocol, chain and asset will do (an alert on a position whose market
+ * we cannot transact on is still worth having). Amounts are checked apart:
+ * they depend on the token's decimals.
+ */
+export function unpreparable(
+  protocol: string,
+  chainId: number,
+  action: { type: string; asset: string }
+): ActionProblem | null {
+  if (action.type === 'notify') return null
+  if (!Object.hasOwn(MARKETS, protocol)) {
+    return {
+      field: 'protocol',
+      message: `No transaction can be prepared for ${protocol}: the protocols with markets are ${Object.keys(MARKETS).join(' and ')}; a notify action takes any protocol`,
+    }
+  }
+  const { label, byChain } = MARKETS[protocol]
+  const market = marketOf(protocol, chainId)
+  if (!market) {
+    return {
+      field: 'chainId',
+      message: `${label} has no market on chain ${chainId} here: its chains are ${Object.keys(byChain).join(', ')}`,
+    }
+  }
+  const symbol = action.asset.toUpperCase()
+  const assets = Object.keys(market.tokens).join(', ')
+  if (!Object.hasOwn(market.tokens, symbol)) {
+    return {
+      field: 'action.asset',
+      message: `${action.asset} is not an asset of the ${label} market on chain ${chainId}: its assets are ${assets}`,
+    }
+  }
+  // Comet lends one asset: repaying is supplying it; supplying collateral repays nothing.
+  if (action.type === 'repay' && market.base && symbol !== market.base) {
+    return {
+      field: 'action.asset',
+      message: `${label} debt on chain ${chainId} is in ${market.base}: only ${market.base} can repay it`,
+    }
+  }
+  return null
 }

@@ -4,7 +4,7 @@ import { DateTime } from 'luxon'
 import { Intent } from '#models'
 import type { IntentActionJson, IntentConditionJson, IntentStatus } from '#models/intent'
 import { DomainError, NotFoundError } from '#domain/shared/errors'
-import { knownToken, supportsTransactions } from '#domain/intents/registry'
+import { knownToken, unpreparable } from '#domain/intents/registry'
 import { fitsUint256 } from '#domain/intents/transactions'
 import eventRecorder from '#services/events/event_recorder'
 import { newestIdFirstPage, type Page } from '#services/shared/cursor'
@@ -25,16 +25,19 @@ export interface IntentInput {
 export interface IntentPatch {
   name?: string | null
   status?: 'active' | 'paused'
+  protocol?: string
+  chainId?: number
+  action?: IntentActionJson
   cooldownSeconds?: number
   maxExecutions?: number | null
   expiresAt?: DateTime | null
 }
 
 /**
- * Rules beyond the shape: the asset must be one the protocol's market on that
- * chain knows (unless the action only notifies, or we prepare no transaction
- * for that protocol and chain at all), with no more decimals than the token
- * has; "max" makes sense to repay or withdraw, not to supply.
+ * Rules beyond the shape: the action must be one a transaction can be prepared
+ * for — a protocol, chain and asset the registry has a market for (a notify
+ * action needs none) — with no more decimals than the token has; "max" makes
+ * sense to repay or withdraw, not to supply.
  */
 function checkAction(protocol: string, chainId: number, action: IntentActionJson) {
   if (action.type === 'notify') return
@@ -45,15 +48,9 @@ function checkAction(protocol: string, chainId: number, action: IntentActionJson
       'action.amount'
     )
   }
-  if (!supportsTransactions(protocol, chainId)) return
-  const token = knownToken(protocol, chainId, action.asset)
-  if (!token) {
-    throw new DomainError(
-      'E_VALIDATION_ERROR',
-      `${action.asset} is not a known asset of ${protocol} on chain ${chainId}`,
-      'action.asset'
-    )
-  }
+  const problem = unpreparable(protocol, chainId, action)
+  if (problem) throw new DomainError('E_VALIDATION_ERROR', problem.message, problem.field)
+  const token = knownToken(protocol, chainId, action.asset)!
   const decimals = action.amount.split('.')[1]?.length ?? 0
   if (action.amount !== 'max' && decimals > token.decimals) {
     throw new DomainError(
@@ -188,8 +185,25 @@ export async function updateIntent(
         'maxExecutions'
       )
     }
+    // What the transaction is made of is checked as a whole, as the intent will
+    // be after the change: a new chain must still list the action's asset. A
+    // PATCH of nothing else (rename, pause, resume, cooldown, limits) is not
+    // checked, even on an intent stored before this rule that no transaction
+    // can be prepared for: refusing would leave its owner unable to pause or
+    // rename it, and each of its executions still alerts, with the reason in
+    // its note. Changing its protocol, chain or action is how it gets fixed.
+    if (patch.protocol !== undefined || patch.chainId !== undefined || patch.action !== undefined) {
+      checkAction(
+        patch.protocol ?? intent.protocol,
+        patch.chainId ?? intent.chainId,
+        patch.action ?? intent.action
+      )
+    }
     const before = snapshotOf(intent)
     if (patch.name !== undefined) intent.name = patch.name
+    if (patch.protocol !== undefined) intent.protocol = patch.protocol
+    if (patch.chainId !== undefined) intent.chainId = patch.chainId
+    if (patch.action !== undefined) intent.action = patch.action
     if (patch.status !== undefined) intent.status = patch.status
     if (patch.cooldownSeconds !== undefined) intent.cooldownSeconds = patch.cooldownSeconds
     if (patch.maxExecutions !== undefined) intent.maxExecutions = patch.maxExecutions

@@ -132,7 +132,19 @@ test.group('Intents | API', (group) => {
       response.assertStatus(422)
       assert.equal(response.body().errors[0].field, field, JSON.stringify(override))
     }
-    // Unknown protocol: nothing to check the asset against; notify: no asset needed to be known.
+    // A protocol without a market refuses a transaction; notify prepares none, so it takes
+    // any protocol, and its asset need not be known.
+    const noMarket = await client
+      .post('/api/v1/intents')
+      .bearerToken(token)
+      .json(
+        intentBody({
+          protocol: 'morpho_blue',
+          action: { type: 'repay', asset: 'PEPE', amount: '5' },
+        })
+      )
+    noMarket.assertStatus(422)
+    assert.equal(noMarket.body().errors[0].field, 'protocol')
     ;(
       await client
         .post('/api/v1/intents')
@@ -140,7 +152,7 @@ test.group('Intents | API', (group) => {
         .json(
           intentBody({
             protocol: 'morpho_blue',
-            action: { type: 'repay', asset: 'PEPE', amount: '5' },
+            action: { type: 'notify', asset: 'PEPE', amount: '5' },
           })
         )
     ).assertStatus(201)
