@@ -141,3 +141,35 @@ export function simulationThresholds(position: {
       'other prices cannot be computed. Record a snapshot that carries one of them.'
   )
 }
+
+/**
+ * A snapshot that gives no health factor must let us compute one. With
+ * collateral and debt but no threshold anywhere (none on the collateral, no
+ * metadata.liquidationThreshold), the only figure the math could give is 0 —
+ * a "liquidatable" position made up from missing data, and a critical alert
+ * to a user whose position may be perfectly safe. Refused instead, naming
+ * what would make it computable. (Without collateral 0 is the truth, and an
+ * explicit threshold of "0" marks an asset that is not collateral.)
+ */
+export function unknownThresholdProblems(
+  input: {
+    healthFactor?: string | null
+    collateral: Asset[]
+    debt: Asset[]
+    metadata?: Record<string, unknown> | null
+  },
+  path = ''
+): DomainError[] {
+  if (input.healthFactor !== undefined) return []
+  if (declaredThresholds(input.collateral, input.metadata).source !== null) return []
+  if (totalValueUsd(input.debt).eq(0) || totalValueUsd(input.collateral).eq(0)) return []
+  return [
+    new DomainError(
+      'E_VALIDATION_ERROR',
+      'This snapshot has collateral and debt but no healthFactor and no liquidation ' +
+        'thresholds (none on its collateral, no metadata.liquidationThreshold), so its health ' +
+        'factor cannot be computed: give one of them',
+      `${path}healthFactor`
+    ),
+  ]
+}

@@ -2,7 +2,11 @@ import db from '@adonisjs/lucid/services/db'
 import type { DateTime } from 'luxon'
 import { parse as parseUuid, v5 as uuidv5 } from 'uuid'
 import { computeHealthFactor, healthFactorsDiffer } from '#domain/positions/health_factor'
-import { declaredThresholds, metadataRatioProblems } from '#domain/positions/thresholds'
+import {
+  declaredThresholds,
+  metadataRatioProblems,
+  unknownThresholdProblems,
+} from '#domain/positions/thresholds'
 import type { Asset } from '#domain/positions/types'
 import { DomainError, DomainErrors } from '#domain/shared/errors'
 import eventRecorder, { type NewEvent } from '#services/events/event_recorder'
@@ -96,9 +100,11 @@ export async function recordSnapshots(
         'walletAddress'
       )
     }
-    problems.push(
-      ...metadataRatioProblems(input.metadata, inputs.length > 1 ? `snapshots.${index}.` : '')
-    )
+    const path = inputs.length > 1 ? `snapshots.${index}.` : ''
+    problems.push(...metadataRatioProblems(input.metadata, path))
+    if (!problems.some((p) => p.field?.startsWith(`${path}metadata.`))) {
+      problems.push(...unknownThresholdProblems(input, path))
+    }
     if (ingestor.kind === 'service' && !input.walletAddress) {
       problems.push(
         new DomainError(

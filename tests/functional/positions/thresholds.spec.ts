@@ -127,6 +127,60 @@ test.group('Positions | health factor | as each protocol computes it', (group) =
     const { rows } = await db.rawQuery('select count(*)::int as n from positions')
     assert.equal(rows[0].n, 0)
   })
+
+  test('collateral and debt with no threshold and no health factor: a 422, not a made-up HF 0', async ({
+    client,
+    assert,
+  }) => {
+    const user = await UserFactory.create()
+    const token = await userToken(user)
+    const response = await client
+      .post('/api/v1/positions')
+      .bearerToken(token)
+      .json(documented({ metadata: { ltv: '0.5' } }))
+    response.assertStatus(422)
+    assert.deepEqual(
+      response.body().errors.map((e: { code: string; field: string }) => [e.code, e.field]),
+      [['E_VALIDATION_ERROR', 'healthFactor']]
+    )
+    assert.match(response.body().errors[0].message, /metadata\.liquidationThreshold/)
+
+    const batch = await client
+      .post('/api/v1/positions/batch')
+      .bearerToken(await serviceToken(['positions:write']))
+      .json({
+        snapshots: [
+          documented({ walletAddress: user.walletAddress }),
+          documented({
+            walletAddress: user.walletAddress,
+            snapshotAt: '2026-11-01T13:00:00Z',
+            metadata: {},
+          }),
+        ],
+      })
+    batch.assertStatus(422)
+    assert.deepEqual(
+      batch.body().errors.map((e: { field: string }) => e.field),
+      ['snapshots.1.healthFactor']
+    )
+    const { rows } = await db.rawQuery('select count(*)::int as n from positions')
+    assert.equal(rows[0].n, 0)
+    const alerts = await db.rawQuery('select count(*)::int as n from alerts')
+    assert.equal(alerts.rows[0].n, 0)
+
+    // what makes it computable is accepted: an explicit health factor, or no collateral (HF 0 is then true)
+    const given = await client
+      .post('/api/v1/positions')
+      .bearerToken(token)
+      .json(documented({ metadata: {}, healthFactor: '1.65' }))
+    given.assertStatus(201)
+    const empty = await client
+      .post('/api/v1/positions')
+      .bearerToken(token)
+      .json(documented({ metadata: {}, collateral: [], snapshotAt: '2026-11-01T14:00:00Z' }))
+    empty.assertStatus(201)
+    assert.equal(empty.body().data.healthFactor, '0')
+  })
 })
 
 test.group('Positions | POST /positions/simulate | thresholds', (group) => {
