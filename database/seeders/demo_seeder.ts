@@ -148,7 +148,7 @@ export default class DemoSeeder extends BaseSeeder {
           wallet_address: DEMO_WALLET,
           protocol,
           chain_id: 1,
-          health_factor: computeHealthFactor(collateral, debt),
+          health_factor: computeHealthFactor(collateral, debt, protocol),
           collateral: JSON.stringify(collateral),
           debt: JSON.stringify(debt),
           metadata: JSON.stringify({ source: 'demo' }),

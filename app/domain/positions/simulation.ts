@@ -11,10 +11,19 @@ import {
   toDecimalString,
   totalValueUsd,
 } from './health_factor.js'
+import { simulationThresholds } from './thresholds.js'
 
 export interface PositionAssets {
   collateral: Asset[]
   debt: Asset[]
+}
+
+/** A stored snapshot, as simulation needs it. */
+export interface SimulatedPosition extends PositionAssets {
+  protocol: string
+  /** As stored: the indexer's figure when it sent one, else ours. */
+  healthFactor: string | null
+  metadata?: Record<string, unknown> | null
 }
 
 export interface LiquidationPrice {
@@ -27,6 +36,7 @@ export interface LiquidationPrice {
 }
 
 export interface SimulationResult {
+  /** The snapshot's stored health factor. */
   currentHealthFactor: string | null
   simulatedHealthFactor: string | null
   liquidatable: boolean
@@ -48,7 +58,9 @@ function priceOf(asset: Asset): Big | null {
  * and threshold LT, the price p where Σ_{j≠i} v_j·LT_j + a·p·LT = debt, i.e.
  * p = (debt − Σ_{j≠i} v_j·LT_j) / (a·LT). None when there is no debt, the
  * asset carries no weight (a or LT is 0), or p ≤ 0 (the other collateral
- * covers the debt on its own).
+ * covers the debt on its own). For Aave v3 this is the weighted sum's price:
+ * the Pool's average threshold, cut to whole basis points, can move it by less
+ * than a basis point of the threshold (none with one collateral asset).
  */
 export function liquidationPrices({ collateral, debt }: PositionAssets): LiquidationPrice[] {
   const debtUsd = totalValueUsd(debt)
@@ -107,10 +119,12 @@ function shock(assets: Asset[], changes: Map<string, Big>): Asset[] {
 /**
  * Applies relative price changes ({ ETH: "-0.2" } = ETH −20 %) to every
  * collateral and debt asset of that symbol (case-insensitive) and reports the
- * health factor before and after, and the liquidation prices after.
+ * health factor before (the stored one: what the protocol said) and after,
+ * and the liquidation prices after. The thresholds are the assets', else the
+ * metadata's, else those the stored health factor implies (`simulationThresholds`).
  */
 export function simulatePriceShock(
-  position: PositionAssets,
+  position: SimulatedPosition,
   priceChanges: Record<string, string>
 ): SimulationResult {
   const held = new Set(
@@ -132,15 +146,20 @@ export function simulatePriceShock(
     changes.set(symbol.toUpperCase(), value)
   }
 
+  const thresholds = simulationThresholds(position)
   const simulated = {
-    collateral: shock(position.collateral, changes),
+    collateral: shock(thresholds.collateral, changes),
     debt: shock(position.debt, changes),
   }
-  const after = healthFactorOf(simulated.collateral, simulated.debt)
+  const after = healthFactorOf(simulated.collateral, simulated.debt, position.protocol)
   return {
-    // printed exactly as ingest stores them
-    currentHealthFactor: computeHealthFactor(position.collateral, position.debt),
-    simulatedHealthFactor: computeHealthFactor(simulated.collateral, simulated.debt),
+    currentHealthFactor: position.healthFactor,
+    // printed exactly as ingest stores a computed one
+    simulatedHealthFactor: computeHealthFactor(
+      simulated.collateral,
+      simulated.debt,
+      position.protocol
+    ),
     liquidatable: isLiquidatable(after),
     bufferToLiquidationPct: bufferToLiquidationPct(after),
     collateralUsd: toDecimalString(totalValueUsd(simulated.collateral)),

@@ -2,6 +2,11 @@ import db from '@adonisjs/lucid/services/db'
 import type { DateTime } from 'luxon'
 import { parse as parseUuid, v5 as uuidv5 } from 'uuid'
 import { computeHealthFactor, healthFactorsDiffer } from '#domain/positions/health_factor'
+import {
+  declaredThresholds,
+  metadataRatioProblems,
+  unknownThresholdProblems,
+} from '#domain/positions/thresholds'
 import type { Asset } from '#domain/positions/types'
 import { DomainError, DomainErrors } from '#domain/shared/errors'
 import eventRecorder, { type NewEvent } from '#services/events/event_recorder'
@@ -95,6 +100,11 @@ export async function recordSnapshots(
         'walletAddress'
       )
     }
+    const path = inputs.length > 1 ? `snapshots.${index}.` : ''
+    problems.push(...metadataRatioProblems(input.metadata, path))
+    if (!problems.some((p) => p.field?.startsWith(`${path}metadata.`))) {
+      problems.push(...unknownThresholdProblems(input, path))
+    }
     if (ingestor.kind === 'service' && !input.walletAddress) {
       problems.push(
         new DomainError(
@@ -154,9 +164,13 @@ function ingest(
       }
     }
 
-    const rows: SnapshotRow[] = inputs.map((input) => {
+    // The collateral with the thresholds its health factor is computed with:
+    // the assets' own, else the position's metadata.liquidationThreshold.
+    const thresholds: Asset[][] = []
+    const rows: SnapshotRow[] = inputs.map((input, index) => {
       const wallet = input.walletAddress ?? (ingestor.kind === 'user' ? ingestor.walletAddress : '')
-      const computed = computeHealthFactor(input.collateral, input.debt)
+      thresholds[index] = declaredThresholds(input.collateral, input.metadata).collateral
+      const computed = computeHealthFactor(thresholds[index], input.debt, input.protocol)
       const metadata = { ...input.metadata }
       let healthFactor = computed
       if (input.healthFactor !== undefined) {
@@ -184,9 +198,10 @@ function ingest(
     })
 
     const stored = await insertSnapshots(trx, rows, options)
-    const created = stored
-      .filter((key) => key.created)
-      .map((key) => ({ id: key.id, ...rows[key.ord] }))
+    const fresh = stored.filter((key) => key.created)
+    const created = fresh.map((key) => ({ id: key.id, ...rows[key.ord] }))
+    // The alert's liquidation price needs the thresholds the health factor was computed with.
+    const evaluated = fresh.map((key, i) => ({ ...created[i], collateral: thresholds[key.ord] }))
     await eventRecorder.appendMany(trx, registrations)
     await eventRecorder.appendUniform(trx, {
       aggregateType: 'position',
@@ -203,7 +218,7 @@ function ingest(
         snapshotAt: (row) => row.snapshotAt,
       },
     })
-    if (ingestHooks.healthFactorAlerts) await evaluateHealthFactorAlerts(trx, created)
+    if (ingestHooks.healthFactorAlerts) await evaluateHealthFactorAlerts(trx, evaluated)
     await evaluateIntents(trx, created)
 
     return stored.map((key) => {

@@ -9,7 +9,13 @@ export async function simulateLatest(
 ): Promise<SimulationResult & { snapshotId: string; snapshotAt: string }> {
   const position = await latestPosition(userId, protocol, chainId)
   const result = simulatePriceShock(
-    { collateral: position.collateral, debt: position.debt },
+    {
+      protocol: position.protocol,
+      collateral: position.collateral,
+      debt: position.debt,
+      healthFactor: position.healthFactor,
+      metadata: position.metadata,
+    },
     priceChanges
   )
   return { snapshotId: position.id, snapshotAt: position.snapshotAt.toUTC().toISO()!, ...result }

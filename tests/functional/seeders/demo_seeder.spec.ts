@@ -54,7 +54,7 @@ test.group('Seeders | demo', (group) => {
     for (const row of rows) {
       assert.isArray(row.collateral)
       assert.isArray(row.debt)
-      assert.equal(row.health_factor, computeHealthFactor(row.collateral, row.debt))
+      assert.equal(row.health_factor, computeHealthFactor(row.collateral, row.debt, row.protocol))
     }
     // hourly, ending at the current hour
     const last = new Date(aave.at(-1)!.snapshot_at).getTime()
