@@ -28,6 +28,7 @@ export default defineConfig({
     () => import('#start/routes'),
     () => import('#start/kernel'),
     { file: () => import('#start/scheduler'), environment: ['console'] },
+    { file: () => import('#start/chain'), environment: ['web', 'console'] },
     { file: () => import('#start/event_store_gate'), environment: ['web', 'console'] },
   ],
 

@@ -72,4 +72,11 @@ export default await Env.create(new URL('../', import.meta.url), {
   QUEUE_STALLED_INTERVAL: Env.schema.string.optional(),
   HEALTH_FACTOR_ALERT_COOLDOWN_HOURS: Env.schema.number.optional(),
   BODY_LIMIT: Env.schema.string.optional(),
+  CHAIN_RPC_URLS: Env.schema.string.optional(),
+  CHAIN_MARKETS: Env.schema.string.optional(),
+  CHAIN_SYNC_INTERVAL: Env.schema.number.optional(),
+  CHAIN_STALE_MINUTES: Env.schema.number.optional(),
+  CHAIN_HEARTBEAT_MINUTES: Env.schema.number.optional(),
+  CHAIN_RPC_TIMEOUT_MS: Env.schema.number.optional(),
+  RATE_LIMIT_SYNC_PER_MINUTE: Env.schema.number.optional(),
 })

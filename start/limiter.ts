@@ -46,3 +46,15 @@ export const apiThrottle = limiter.define('api', (ctx) => {
     .store('memory')
     .usingKey(key)
 })
+
+/**
+ * `POST /positions/sync` reads the chain for the caller: per user, in
+ * PostgreSQL (shared by replicas, as the RPC provider's quota is).
+ */
+export const syncThrottle = limiter.define('positionsSync', (ctx) => {
+  const user = ctx.auth.use('api').user
+  return limiter
+    .allowRequests(env.get('RATE_LIMIT_SYNC_PER_MINUTE', 6))
+    .every('1 minute')
+    .usingKey(user ? `sync:${user.id}` : clientKey(ctx.request.ip()))
+})

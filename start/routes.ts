@@ -5,7 +5,7 @@
 import app from '@adonisjs/core/services/app'
 import router from '@adonisjs/core/services/router'
 import { middleware } from '#start/kernel'
-import { apiThrottle, authThrottle } from '#start/limiter'
+import { apiThrottle, authThrottle, syncThrottle } from '#start/limiter'
 
 const HealthController = () => import('#controllers/health_controller')
 const AuthController = () => import('#controllers/auth_controller')
@@ -18,6 +18,7 @@ const IntentsController = () => import('#controllers/intents_controller')
 const EventsController = () => import('#controllers/events_controller')
 const DocsController = () => import('#controllers/docs_controller')
 const DevController = () => import('#controllers/dev_controller')
+const ChainsController = () => import('#controllers/chains_controller')
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 // A malformed id cannot name anything: it is a 404 like any unknown id.
@@ -67,6 +68,8 @@ router
         router.get('/positions/history', [PositionsController, 'history'])
         router.post('/positions/simulate', [PositionsController, 'simulate'])
         router.post('/positions/snooze', [PositionsController, 'snooze'])
+        // each call reads the chain: its own, smaller budget on top of the API's
+        router.post('/positions/sync', [PositionsController, 'sync']).use(syncThrottle)
         router.get('/positions/:id', [PositionsController, 'show'])
         router.get('/alerts', [AlertsController, 'index'])
         router.get('/alerts/stream', [AlertsController, 'stream'])
@@ -84,6 +87,7 @@ router
       .group(() => {
         router.get('/signals', [SignalsController, 'index'])
         router.get('/signals/:id', [SignalsController, 'show'])
+        router.get('/chains', [ChainsController, 'index'])
       })
       .use([middleware.auth({ as: 'any' }), apiThrottle])
 

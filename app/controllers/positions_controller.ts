@@ -11,6 +11,7 @@ import { recordSnapshots, type Ingestor } from '#services/positions/record_snaps
 import { findPosition, latestPositions, positionHistory } from '#services/positions/read_positions'
 import { simulateLatest } from '#services/positions/simulate'
 import { snoozePosition } from '#services/positions/snooze'
+import { syncUser } from '#services/chain/chain_status'
 import { positionRowToJson, positionToJson } from '#transformers/position_transformer'
 
 function ingestorOf(ctx: HttpContext): Ingestor {
@@ -46,6 +47,16 @@ export default class PositionsController {
       })),
       meta: { created, alreadyRecorded: recorded.length - created },
     })
+  }
+
+  /** Reads the caller's wallets from every configured chain now; answers their latest positions. */
+  async sync({ auth }: HttpContext) {
+    const user = auth.use('api').getUserOrFail()
+    const result = await syncUser({ id: user.id, walletAddress: user.walletAddress })
+    return {
+      data: result.positions.map(positionRowToJson),
+      meta: { nextCursor: null, chains: result.chains },
+    }
   }
 
   async index({ auth, request }: HttpContext) {

@@ -356,6 +356,43 @@ export const operations: Operation[] = [
     errors: [404],
   },
   {
+    method: 'post',
+    path: '/api/v1/positions/sync',
+    operationId: 'syncPositions',
+    tag: 'Positions',
+    summary:
+      'Reads the caller’s wallet from every configured chain now and answers the fresh positions',
+    description:
+      'Aave v3 and Compound v3 on every chain of `CHAIN_RPC_URLS`, at the latest block, through ' +
+      'the same ingest as every snapshot (alerts, intents). A position that did not change keeps ' +
+      'its newest snapshot. A chain that fails is reported in `meta.chains`, not as an error. ' +
+      'Rate-limited per user (`RATE_LIMIT_SYNC_PER_MINUTE`, 6). 404 `E_FEATURE_DISABLED` when ' +
+      'chain sync is not configured.',
+    caller: 'user',
+    throttled: true,
+    errors: [404],
+    replies: {
+      200: ok(
+        'The latest snapshot per (protocol, chainId), and what each chain did',
+        closed({
+          data: { type: 'array', items: ref('Position') },
+          meta: closed({
+            nextCursor: { type: 'null' },
+            chains: {
+              type: 'array',
+              items: closed({
+                chainId: { type: 'integer' },
+                ok: { type: 'boolean' },
+                blockNumber: { anyOf: [{ type: 'string', pattern: '^[0-9]+$' }, { type: 'null' }] },
+                error: { anyOf: [{ type: 'string' }, { type: 'null' }] },
+              }),
+            },
+          }),
+        })
+      ),
+    },
+  },
+  {
     method: 'get',
     path: '/api/v1/positions/:id',
     operationId: 'getPosition',
@@ -392,6 +429,22 @@ export const operations: Operation[] = [
     throttled: true,
     query: listSignalsValidator,
     replies: { 200: ok('A page of signals', list('Signal')) },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/chains',
+    operationId: 'listChains',
+    tag: 'Chains',
+    summary: 'Chain sync per chain: enabled, the latest block read, lag, the last error, stale',
+    description:
+      'Every chain of `CHAIN_RPC_URLS` (enabled) and every chain read before but no longer ' +
+      'configured (disabled). `stale` is true when no read has succeeded for ' +
+      '`CHAIN_STALE_MINUTES` (10); its users then get one in-app alert.',
+    caller: 'any',
+    throttled: true,
+    replies: {
+      200: ok('The chains', closed({ data: { type: 'array', items: ref('Chain') } })),
+    },
   },
   {
     method: 'get',

@@ -323,6 +323,24 @@ export const componentSchemas: Record<string, Schema> = {
     },
   }),
 
+  Chain: closed({
+    chainId: { type: 'integer' },
+    name: { type: 'string' },
+    enabled: { type: 'boolean' },
+    markets: closed({
+      aave_v3: { ...nullable(wallet), description: 'Aave v3 PoolAddressesProvider read' },
+      compound_v3: { ...nullable(wallet), description: 'Comet read' },
+    }),
+    latestBlock: nullable({ type: 'integer', minimum: 0 }),
+    latestBlockHash: nullable({ type: 'string', pattern: '^0x[0-9a-f]{64}$' }),
+    latestBlockAt: nullable(instant),
+    lagSeconds: nullable({ type: 'integer', minimum: 0 }),
+    lastSuccessAt: nullable(instant),
+    lastError: nullable({ type: 'string' }),
+    lastErrorAt: nullable(instant),
+    stale: { type: 'boolean' },
+  }),
+
   Health: closed(
     {
       status: { type: 'string', enum: ['ok', 'unavailable'] },

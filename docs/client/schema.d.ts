@@ -127,6 +127,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/chains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Chain sync per chain: enabled, the latest block read, lag, the last error, stale
+         * @description Every chain of `CHAIN_RPC_URLS` (enabled) and every chain read before but no longer configured (disabled). `stale` is true when no read has succeeded for `CHAIN_STALE_MINUTES` (10); its users then get one in-app alert.
+         */
+        get: operations["listChains"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -398,6 +418,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/positions/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reads the caller’s wallet from every configured chain now and answers the fresh positions
+         * @description Aave v3 and Compound v3 on every chain of `CHAIN_RPC_URLS`, at the latest block, through the same ingest as every snapshot (alerts, intents). A position that did not change keeps its newest snapshot. A chain that fails is reported in `meta.chains`, not as an error. Rate-limited per user (`RATE_LIMIT_SYNC_PER_MINUTE`, 6). 404 `E_FEATURE_DISABLED` when chain sync is not configured.
+         */
+        post: operations["syncPositions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/signals": {
         parameters: {
             query?: never;
@@ -617,6 +657,25 @@ export interface components {
             protocol: string;
             /** Format: date-time */
             snapshotAt: string;
+        };
+        Chain: {
+            chainId: number;
+            enabled: boolean;
+            lagSeconds: number | null;
+            lastError: string | null;
+            lastErrorAt: string | null;
+            lastSuccessAt: string | null;
+            latestBlock: number | null;
+            latestBlockAt: string | null;
+            latestBlockHash: string | null;
+            markets: {
+                /** @description Aave v3 PoolAddressesProvider read */
+                aave_v3: string | null;
+                /** @description Comet read */
+                compound_v3: string | null;
+            };
+            name: string;
+            stale: boolean;
         };
         /** @description The one error shape of every 4xx and 5xx. */
         Error: {
@@ -1154,6 +1213,32 @@ export interface operations {
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    listChains: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The chains */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Chain"][];
+                    };
+                };
+            };
+            401: components["responses"]["Error401"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
             503: components["responses"]["Error503"];
@@ -1912,6 +1997,44 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["Snooze"];
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            404: components["responses"]["Error404"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    syncPositions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The latest snapshot per (protocol, chainId), and what each chain did */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Position"][];
+                        meta: {
+                            chains: {
+                                blockNumber: string | null;
+                                chainId: number;
+                                error: string | null;
+                                ok: boolean;
+                            }[];
+                            nextCursor: null;
+                        };
                     };
                 };
             };

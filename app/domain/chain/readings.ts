@@ -177,7 +177,9 @@ export function aaveReading(
   const debt: Asset[] = []
   market.reserves.forEach((reserve, index) => {
     const balance = balances[index]
-    const priceUsd = toDecimalString(new Big(reserve.price.toString()).div(market.baseUnit.toString()))
+    const priceUsd = toDecimalString(
+      new Big(reserve.price.toString()).div(market.baseUnit.toString())
+    )
     if (balance.supplied > 0n) {
       const amount = formatUnits(balance.supplied, reserve.decimals)
       collateral.push({
@@ -255,7 +257,8 @@ export function cometProbe(market: CometMarketState, account: CometAccount): Pro
     if (account.collateral[i] > 0n) approx[`price:${asset.symbol}`] = asset.price.toString()
   })
   return {
-    empty: account.borrow === 0n && account.supplied === 0n && account.collateral.every((c) => c === 0n),
+    empty:
+      account.borrow === 0n && account.supplied === 0n && account.collateral.every((c) => c === 0n),
     exact: {},
     approx,
   }
@@ -307,29 +310,9 @@ export function cometReading(
     chainId,
     collateral,
     debt: account.borrow > 0n ? [line(account.borrow)] : [],
-    metadata: { ...blockMetadata(block, cometProbe(market, account)), market: market.comet.toLowerCase() },
-  }
-}
-
-/** A position closed on chain: its final, empty snapshot. */
-export function closedReading(
-  wallet: string,
-  protocol: 'aave_v3' | 'compound_v3',
-  chainId: number,
-  block: BlockRef,
-  market: `0x${string}`
-): ChainReading {
-  return {
-    wallet,
-    protocol,
-    chainId,
-    ...(protocol === 'aave_v3' ? { healthFactor: null } : {}),
-    collateral: [],
-    debt: [],
     metadata: {
-      ...blockMetadata(block, { empty: true, exact: {}, approx: {} }),
-      market: market.toLowerCase(),
-      closed: true,
+      ...blockMetadata(block, cometProbe(market, account)),
+      market: market.comet.toLowerCase(),
     },
   }
 }

@@ -1,9 +1,18 @@
 /**
  * Where a prepared transaction goes: Aave v3 Pool and token addresses and
- * decimals per chain, and Compound v3's USDC market on Ethereum. Addresses are
- * EIP-55 checksummed (a unit test checks every one: a typo fails the suite
- * instead of reaching a wallet). Sources: Aave's and Compound's address books.
+ * decimals per chain — from Aave's own address book (`@bgd-labs/aave-address-book`),
+ * not copied by hand — and Compound v3's USDC market on Ethereum. Markets of
+ * chains the book does not know (a local chain, a fork) are added at run time
+ * by chain sync, which reads them from the chain (`registerMarket`).
+ * Addresses are EIP-55 checksummed (a unit test checks every one).
  */
+import {
+  AaveV3Arbitrum,
+  AaveV3Base,
+  AaveV3Ethereum,
+  AaveV3Optimism,
+  AaveV3Polygon,
+} from '@bgd-labs/aave-address-book'
 import type { Address } from 'viem'
 
 export interface Token {
@@ -14,57 +23,54 @@ export interface Token {
 export interface AaveMarket {
   pool: Address
   tokens: Record<string, Token>
+  /** What chain sync reads the market through. */
+  addressesProvider?: Address
 }
 
-export const AAVE_V3: Record<number, AaveMarket> = {
-  1: {
-    pool: '0x87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2',
-    tokens: {
-      USDT: { address: '0xdAC17F958D2ee523a2206206994597C13D831ec7', decimals: 6 },
-      USDC: { address: '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48', decimals: 6 },
-      DAI: { address: '0x6B175474E89094C44Da98b954EedeAC495271d0F', decimals: 18 },
-      WETH: { address: '0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2', decimals: 18 },
-      WBTC: { address: '0x2260FAC5E5542a773Aa44fBCfeDf7C193bc2C599', decimals: 8 },
-    },
-  },
-  10: {
-    pool: '0x794a61358D6845594F94dc1DB02A252b5b4814aD',
-    tokens: {
-      USDT: { address: '0x94b008aA00579c1307B0EF2c499aD98a8ce58e58', decimals: 6 },
-      USDC: { address: '0x0b2C639c533813f4Aa9D7837CAf62653d097Ff85', decimals: 6 },
-      DAI: { address: '0xDA10009cBd5D07dd0CeCc66161FC93D7c9000da1', decimals: 18 },
-      WETH: { address: '0x4200000000000000000000000000000000000006', decimals: 18 },
-      WBTC: { address: '0x68f180fcCe6836688e9084f035309E29Bf0A2095', decimals: 8 },
-    },
-  },
-  137: {
-    pool: '0x794a61358D6845594F94dc1DB02A252b5b4814aD',
-    tokens: {
-      USDT: { address: '0xc2132D05D31c914a87C6611C10748AEb04B58e8F', decimals: 6 },
-      USDC: { address: '0x3c499c542cEF5E3811e1192ce70d8cC03d5c3359', decimals: 6 },
-      DAI: { address: '0x8f3Cf7ad23Cd3CaDbD9735AFf958023239c6A063', decimals: 18 },
-      WETH: { address: '0x7ceB23fD6bC0adD59E62ac25578270cFf1b9f619', decimals: 18 },
-      WBTC: { address: '0x1BFD67037B42Cf73acF2047067bd4F2C47D9BfD6', decimals: 8 },
-    },
-  },
-  42161: {
-    pool: '0x794a61358D6845594F94dc1DB02A252b5b4814aD',
-    tokens: {
-      USDT: { address: '0xFd086bC7CD5C481DCC9C85ebE478A1C0b69FCbb9', decimals: 6 },
-      USDC: { address: '0xaf88d065e77c8cC2239327C5EDb3A432268e5831', decimals: 6 },
-      DAI: { address: '0xDA10009cBd5D07dd0CeCc66161FC93D7c9000da1', decimals: 18 },
-      WETH: { address: '0x82aF49447D8a07e3bd95BD0d56f35241523fBab1', decimals: 18 },
-      WBTC: { address: '0x2f2a2543B76A4166549F7aaB2e75Bef0aefC5B0f', decimals: 8 },
-    },
-  },
-  8453: {
-    pool: '0xA238Dd80C259a72e81d7e4664a9801593F98d1c5',
-    tokens: {
-      USDC: { address: '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913', decimals: 6 },
-      WETH: { address: '0x4200000000000000000000000000000000000006', decimals: 18 },
-    },
-  },
+interface BookMarket {
+  CHAIN_ID: number
+  POOL: string
+  POOL_ADDRESSES_PROVIDER: string
+  ASSETS: Record<string, { UNDERLYING: string; decimals: number }>
 }
+
+/**
+ * The book names assets as the market does (upper-cased here, as intents'
+ * symbols are). Where a chain has both the native and a bridged USDC (USDT),
+ * the book calls the native one USDCn (USDT0); a user who says USDC means the
+ * native one, so it takes the plain name and the bridged one is USDC.E.
+ */
+function fromBook(book: BookMarket): AaveMarket {
+  const tokens: Record<string, Token> = {}
+  for (const [symbol, asset] of Object.entries(book.ASSETS)) {
+    tokens[symbol.toUpperCase()] = {
+      address: asset.UNDERLYING as Address,
+      decimals: asset.decimals,
+    }
+  }
+  for (const [native, plain] of [
+    ['USDCN', 'USDC'],
+    ['USDT0', 'USDT'],
+  ]) {
+    if (!tokens[native]) continue
+    if (tokens[plain]) tokens[`${plain}.E`] = tokens[plain]
+    tokens[plain] = tokens[native]
+    delete tokens[native]
+  }
+  return {
+    pool: book.POOL as Address,
+    addressesProvider: book.POOL_ADDRESSES_PROVIDER as Address,
+    tokens,
+  }
+}
+
+/** The core Aave v3 market of each chain the product supports. */
+export const AAVE_V3: Record<number, AaveMarket> = Object.fromEntries(
+  [AaveV3Ethereum, AaveV3Optimism, AaveV3Polygon, AaveV3Arbitrum, AaveV3Base].map((book) => [
+    book.CHAIN_ID,
+    fromBook(book as unknown as BookMarket),
+  ])
+)
 
 export interface CometMarket {
   comet: Address
@@ -74,7 +80,7 @@ export interface CometMarket {
 }
 
 /** Compound v3 markets, by chain: the USDC market (cUSDCv3) on Ethereum. */
-export const COMPOUND_V3: Record<number, CometMarket> = {
+const STATIC_COMPOUND_V3: Record<number, CometMarket> = {
   1: {
     comet: '0xc3d688B66703497DAA19211EEdff47f25384cdc3',
     base: 'USDC',
@@ -85,6 +91,27 @@ export const COMPOUND_V3: Record<number, CometMarket> = {
     },
   },
 }
+
+export const COMPOUND_V3: Record<number, CometMarket> = { ...STATIC_COMPOUND_V3 }
+
+/**
+ * A market read from a chain the address book does not know (CHAIN_MARKETS):
+ * from then on intents on it can be prepared like any other. The book's
+ * markets are never replaced.
+ */
+export function registerMarket(
+  protocol: 'aave_v3' | 'compound_v3',
+  chainId: number,
+  market: AaveMarket | CometMarket
+) {
+  if (protocol === 'aave_v3') {
+    if (!BOOK_CHAINS.has(chainId)) AAVE_V3[chainId] = market as AaveMarket
+  } else if (!Object.hasOwn(STATIC_COMPOUND_V3, chainId)) {
+    COMPOUND_V3[chainId] = market as CometMarket
+  }
+}
+
+const BOOK_CHAINS = new Set(Object.keys(AAVE_V3).map(Number))
 
 /** The token an intent names, if this protocol and chain know it (symbols are case-insensitive). */
 export function knownToken(protocol: string, chainId: number, symbol: string): Token | null {

@@ -1,5 +1,5 @@
 import { encodeFunctionData, maxUint256, parseAbi, parseUnits, type Address, type Hex } from 'viem'
-import { AAVE_V3, COMPOUND_V3 } from './registry.js'
+import { AAVE_V3, COMPOUND_V3, type Token } from './registry.js'
 
 export const AAVE_V3_POOL_ABI = parseAbi([
   'function supply(address asset, uint256 amount, address onBehalfOf, uint16 referralCode)',
@@ -33,6 +33,17 @@ export interface PreparedTransaction {
 
 export type Preparation =
   { transaction: PreparedTransaction; note: null } | { transaction: null; note: string }
+
+/**
+ * Repaying and supplying pull the token from the wallet: the contract must be
+ * allowed to first, or the signed transaction reverts. Said in the
+ * description, which the alert quotes.
+ */
+function approvalNote(action: IntentAction, symbol: string, token: Token, spender: Address) {
+  if (action.type !== 'repay' && action.type !== 'supply') return ''
+  const amount = action.amount === 'max' ? 'the amount' : `${action.amount} ${symbol}`
+  return `. It needs an ERC-20 approval first: approve ${spender} to spend ${amount} of ${symbol} (${token.address})`
+}
 
 function amountIn(amount: string, decimals: number): bigint {
   // "max" is uint256 max: Aave repays the whole debt / withdraws everything; Comet likewise.
@@ -103,7 +114,7 @@ export function prepareTransaction(
         to: market.pool,
         data,
         value: '0',
-        description: `Aave v3 Pool: ${what}${action.type === 'withdraw' ? '' : ` on behalf of ${wallet}`}`,
+        description: `Aave v3 Pool: ${what}${action.type === 'withdraw' ? '' : ` on behalf of ${wallet}`}${approvalNote(action, symbol, token, market.pool)}`,
       },
       note: null,
     }
@@ -132,7 +143,7 @@ export function prepareTransaction(
         to: market.comet,
         data: encodeFunctionData({ abi: COMET_ABI, functionName, args: [token.address, amount] }),
         value: '0',
-        description: `Compound v3 (${market.base} market): ${what}`,
+        description: `Compound v3 (${market.base} market): ${what}${approvalNote(action, symbol, token, market.comet)}`,
       },
       note: null,
     }

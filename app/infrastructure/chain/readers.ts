@@ -31,7 +31,8 @@ const CALLS_PER_REQUEST = 1_000
 
 export async function latestBlock(client: PublicClient): Promise<BlockRef> {
   const block = await client.getBlock({ blockTag: 'latest' })
-  if (block.number === null || block.hash === null) throw new Error('the latest block has no number')
+  if (block.number === null || block.hash === null)
+    throw new Error('the latest block has no number')
   return { number: block.number, hash: block.hash, timestamp: block.timestamp }
 }
 
@@ -128,7 +129,8 @@ export async function readAavePrices(
     block.number,
     CALLS_PER_REQUEST
   )) as [bigint[]]
-  if (prices.length !== layout.reserves.length) throw new Error('the oracle answered a short price list')
+  if (prices.length !== layout.reserves.length)
+    throw new Error('the oracle answered a short price list')
   return {
     pool: layout.pool,
     baseUnit: layout.baseUnit,
@@ -175,7 +177,12 @@ export async function readAaveBalances(
   const slots: { wallet: number; reserve: number; kind: keyof AaveBalance }[] = []
   wallets.forEach(({ wallet, configuration }, w) => {
     for (const [r, reserve] of market.reserves.entries()) {
-      calls.push({ address: reserve.aToken, abi: ERC20_READ_ABI, functionName: 'balanceOf', args: [wallet] })
+      calls.push({
+        address: reserve.aToken,
+        abi: ERC20_READ_ABI,
+        functionName: 'balanceOf',
+        args: [wallet],
+      })
       slots.push({ wallet: w, reserve: r, kind: 'supplied' })
       if (!isBorrowing(configuration, reserve.id)) continue
       calls.push({

@@ -5,6 +5,8 @@ import EscalateAlertsJob from '#jobs/escalate_alerts_job'
 import SweepDeliveriesJob from '#jobs/sweep_deliveries_job'
 import SendDigestsJob from '#jobs/send_digests_job'
 import ExpireIntentsJob from '#jobs/expire_intents_job'
+import SyncChainJob from '#jobs/sync_chain_job'
+import chainSync from '#services/chain/chain_sync'
 
 /**
  * Registers (or updates) a schedule without delaying it. The queue's
@@ -58,4 +60,11 @@ export async function registerSchedules() {
       .every((process.env.DELIVERY_SWEEP_EVERY ?? '10s') as '10s')
       .run()
   )
+  // Chain sync: one schedule per configured chain (none without CHAIN_RPC_URLS).
+  const every = `${chainSync.settings.syncIntervalSeconds}s` as '60s'
+  for (const chainId of chainSync.chains()) {
+    await registerSchedule(`chain-sync-${chainId}`, () =>
+      SyncChainJob.schedule({ chainId }).id(`chain-sync-${chainId}`).every(every).run()
+    )
+  }
 }

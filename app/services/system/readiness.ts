@@ -1,5 +1,7 @@
 import db from '@adonisjs/lucid/services/db'
 import logger from '@adonisjs/core/services/logger'
+import chainSync from '#services/chain/chain_sync'
+import { chainStatuses } from '#services/chain/chain_status'
 
 const TIMED_OUT = new Error('timed out')
 
@@ -38,10 +40,33 @@ async function timed(name: string, check: () => Promise<unknown>, timeoutMs: num
 }
 
 /**
- * Whether this process can serve traffic: the database answers. Later
- * subsystems (the queue) add their own checks here.
+ * Whether this process can serve traffic: the database answers. Each
+ * configured chain is reported too (`chain:<id>`), failing when its reads are
+ * stale — silence must never look like safety — but without making the
+ * process unready: an RPC outage is no reason for a load balancer to stop
+ * serving the dashboard and the alerts already known.
  */
 export async function checkReadiness(): Promise<ReadinessReport> {
   const database = await timed('database', () => db.rawQuery('select 1'), 1_500)
-  return { ready: database.ok, checks: { database } }
+  const checks: ReadinessReport['checks'] = { database }
+  if (database.ok && chainSync.chains().length > 0) {
+    const started = performance.now()
+    try {
+      for (const chain of await chainStatuses()) {
+        if (!chain.enabled) continue
+        checks[`chain:${chain.chainId}`] = {
+          ok: !chain.stale,
+          ...(chain.stale
+            ? {
+                message: `stale: positions on ${chain.name} not updated since ${chain.lastSuccessAt ?? 'the first attempt'}`,
+              }
+            : {}),
+          durationMs: Math.round(performance.now() - started),
+        }
+      }
+    } catch (error) {
+      logger.warn({ err: error }, 'readiness: the chain check failed')
+    }
+  }
+  return { ready: database.ok, checks }
 }

@@ -48,10 +48,21 @@ export async function startChainNode(
   const chainId = options.chainId ?? 31337
   const child = spawn(
     process.execPath,
-    [CLI, 'node', '--config', CONFIG, '--hostname', '127.0.0.1', '--port', String(port)],
+    [
+      CLI,
+      'node',
+      '--config',
+      CONFIG,
+      '--hostname',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--chain-id',
+      String(chainId),
+    ],
     {
       cwd: ROOT,
-      env: { ...process.env, HARDHAT_DISABLE_TELEMETRY: 'true', HARDHAT_CHAIN_ID: String(chainId) },
+      env: { ...process.env, HARDHAT_DISABLE_TELEMETRY: 'true' },
       stdio: ['ignore', 'ignore', 'pipe'],
     }
   )

@@ -1,0 +1,340 @@
+import db from '@adonisjs/lucid/services/db'
+import logger from '@adonisjs/core/services/logger'
+import { DateTime } from 'luxon'
+import { getAddress, type Address, type PublicClient } from 'viem'
+import chainConfig, { type ChainSettings } from '#config/chain'
+import type { MarketAddresses } from '#domain/chain/config'
+import {
+  aaveProbe,
+  aaveReading,
+  cometProbe,
+  cometReading,
+  decide,
+  type BlockRef,
+  type ChainReading,
+  type Decision,
+  type PreviousSnapshot,
+} from '#domain/chain/readings'
+import { computeHealthFactor } from '#domain/positions/health_factor'
+import { AAVE_V3, COMPOUND_V3, registerMarket } from '#domain/intents/registry'
+import { ChainEndpoints, redactUrl } from '#infrastructure/chain/client'
+import {
+  latestBlock,
+  readAaveAccounts,
+  readAaveBalances,
+  readAaveLayout,
+  readAavePrices,
+  readCometAccounts,
+  readCometLayout,
+  readCometPrices,
+  type AaveMarketLayout,
+  type CometLayout,
+} from '#infrastructure/chain/readers'
+import { recordSnapshots, type SnapshotInput } from '#services/positions/record_snapshots'
+import { alertStaleChain } from '#services/chain/stale_alerts'
+
+/** Snapshots per ingest transaction: the batch endpoint's own limit. */
+const INGEST_BATCH = 1_000
+/** Market layouts (reserves, tokens, thresholds) are re-read this often; prices every round. */
+const LAYOUT_TTL_MS = 10 * 60 * 1000
+
+export interface SyncResult {
+  chainId: number
+  blockNumber: string
+  blockHash: string
+  wallets: number
+  /** Snapshots written, by reason. */
+  written: Record<Exclude<Decision, null>, number>
+  ethCalls: number
+}
+
+/**
+ * The markets a chain is read for: CHAIN_MARKETS first (chains the address
+ * book does not know, forks), else Aave's address book and the registry's
+ * Comet.
+ */
+function marketsOf(settings: ChainSettings, chainId: number): MarketAddresses {
+  const configured = settings.markets.get(chainId) ?? {}
+  const aave = configured.aave_v3 ?? AAVE_V3[chainId]?.addressesProvider
+  const comet = configured.compound_v3 ?? COMPOUND_V3[chainId]?.comet
+  return {
+    ...(aave ? { aave_v3: aave } : {}),
+    ...(comet ? { compound_v3: comet } : {}),
+  }
+}
+
+/** An error as it may be shown to users and operators: one line, no endpoint secrets. */
+export function describeError(error: unknown): string {
+  const e = error as { shortMessage?: string; message?: string; name?: string }
+  const text = (e?.shortMessage ?? e?.message ?? String(error)).split('\n')[0]
+  return text.replace(/https?:\/\/[^\s"')]+/g, (url) => redactUrl(url)).slice(0, 300)
+}
+
+/**
+ * Chain sync: reads every wallet's Aave v3 and Compound v3 positions on a
+ * configured chain at one block and writes the ones that changed through the
+ * ingest path. Every read of a round finishes before anything is written: an
+ * endpoint dying mid-round writes nothing, never half a position.
+ */
+export class ChainSync {
+  #settings: ChainSettings
+  #endpoints = new Map<number, ChainEndpoints>()
+  #aaveLayouts = new Map<string, { at: number; layout: AaveMarketLayout }>()
+  #cometLayouts = new Map<string, { at: number; layout: CometLayout }>()
+
+  constructor(settings: ChainSettings) {
+    this.#settings = settings
+  }
+
+  get settings() {
+    return this.#settings
+  }
+
+  /** Tests and `pnpm dev:chain` point sync at their own chain. */
+  configure(settings: Partial<ChainSettings>) {
+    this.#settings = { ...this.#settings, ...settings }
+    this.#endpoints.clear()
+    this.#aaveLayouts.clear()
+    this.#cometLayouts.clear()
+  }
+
+  chains(): number[] {
+    return [...this.#settings.rpcUrls.keys()].sort((a, b) => a - b)
+  }
+
+  markets(chainId: number): MarketAddresses {
+    return marketsOf(this.#settings, chainId)
+  }
+
+  endpoints(chainId: number): ChainEndpoints {
+    let endpoints = this.#endpoints.get(chainId)
+    if (!endpoints) {
+      const urls = this.#settings.rpcUrls.get(chainId)
+      if (!urls) throw new Error(`chain ${chainId} is not configured`)
+      endpoints = new ChainEndpoints(chainId, urls, {
+        timeoutMs: this.#settings.rpcTimeoutMs,
+        retryCount: 3,
+      })
+      this.#endpoints.set(chainId, endpoints)
+    }
+    return endpoints
+  }
+
+  /** Checks every endpoint's eth_chainId now (at boot), logging the refused ones. */
+  async verifyEndpoints() {
+    await Promise.all(this.chains().map((id) => this.endpoints(id).verify()))
+  }
+
+  /**
+   * One round for one chain: all users' wallets, or just `wallets` (a user's
+   * "sync now"). Records the outcome in chain_sync_state; a failure past
+   * CHAIN_STALE_MINUTES tells the affected users once. Throws the failure.
+   */
+  async syncChain(chainId: number, options: { wallets?: string[] } = {}): Promise<SyncResult> {
+    const endpoints = this.endpoints(chainId)
+    const callsBefore = endpoints.ethCalls
+    await db.rawQuery(
+      `insert into chain_sync_state (chain_id, last_attempt_at) values (?, now())
+       on conflict (chain_id) do update set last_attempt_at = now(), updated_at = now()`,
+      [chainId]
+    )
+    try {
+      const client = await endpoints.client()
+      const block = await latestBlock(client)
+      const wallets = (options.wallets ?? (await allWallets())).map((w) => w.toLowerCase())
+      const { readings, decisions } = await this.#read(client, chainId, block, wallets)
+      const written = await this.#write(readings, decisions)
+      await db.rawQuery(
+        `update chain_sync_state
+            set latest_block = ?, latest_block_hash = ?, latest_block_at = to_timestamp(?),
+                last_success_at = now(), last_error = null, last_error_at = null,
+                stale_alerted_at = null, snapshots_written = snapshots_written + ?, updated_at = now()
+          where chain_id = ?`,
+        [block.number.toString(), block.hash, Number(block.timestamp), readings.length, chainId]
+      )
+      return {
+        chainId,
+        blockNumber: block.number.toString(),
+        blockHash: block.hash,
+        wallets: wallets.length,
+        written,
+        ethCalls: endpoints.ethCalls - callsBefore,
+      }
+    } catch (error) {
+      const message = describeError(error)
+      logger.warn({ err: error }, `chain sync: chain ${chainId} failed: ${message}`)
+      await db.rawQuery(
+        `update chain_sync_state set last_error = ?, last_error_at = now(), updated_at = now()
+          where chain_id = ?`,
+        [message, chainId]
+      )
+      await alertStaleChain(chainId, this.#settings.staleMinutes)
+      throw error
+    }
+  }
+
+  async #aaveLayout(client: PublicClient, chainId: number, provider: Address, block: BlockRef) {
+    const key = `${chainId}:${provider}`
+    const cached = this.#aaveLayouts.get(key)
+    if (cached && Date.now() - cached.at < LAYOUT_TTL_MS) return cached.layout
+    const layout = await readAaveLayout(client, provider, block)
+    this.#aaveLayouts.set(key, { at: Date.now(), layout })
+    registerMarket('aave_v3', chainId, {
+      pool: getAddress(layout.pool),
+      addressesProvider: getAddress(provider),
+      tokens: Object.fromEntries(
+        layout.reserves.map((r) => [
+          r.symbol.toUpperCase(),
+          { address: getAddress(r.asset), decimals: r.decimals },
+        ])
+      ),
+    })
+    return layout
+  }
+
+  async #cometLayout(client: PublicClient, chainId: number, comet: Address, block: BlockRef) {
+    const key = `${chainId}:${comet}`
+    const cached = this.#cometLayouts.get(key)
+    if (cached && Date.now() - cached.at < LAYOUT_TTL_MS) return cached.layout
+    const layout = await readCometLayout(client, comet, block)
+    this.#cometLayouts.set(key, { at: Date.now(), layout })
+    registerMarket('compound_v3', chainId, {
+      comet: getAddress(comet),
+      base: layout.base.symbol.toUpperCase(),
+      tokens: Object.fromEntries(
+        [layout.base, ...layout.assets].map((t) => [
+          t.symbol.toUpperCase(),
+          { address: getAddress(t.asset), decimals: t.decimals },
+        ])
+      ),
+    })
+    return layout
+  }
+
+  /** Every read of the round, at `block`. Nothing is written here. */
+  async #read(client: PublicClient, chainId: number, block: BlockRef, wallets: string[]) {
+    const markets = this.markets(chainId)
+    const previous = await previousSnapshots(chainId, wallets)
+    const nowMs = Date.now()
+    const heartbeatMs = this.#settings.heartbeatMinutes * 60_000
+    const readings: ChainReading[] = []
+    const decisions: Exclude<Decision, null>[] = []
+    const addresses = wallets.map((w) => getAddress(w))
+
+    if (markets.aave_v3 && wallets.length > 0) {
+      const layout = await this.#aaveLayout(client, chainId, markets.aave_v3, block)
+      const market = await readAavePrices(client, layout, block)
+      const accounts = await readAaveAccounts(client, market.pool, addresses, block)
+      const due: { index: number; decision: Exclude<Decision, null> }[] = []
+      accounts.forEach((account, index) => {
+        const decision = decide(
+          previous.get(`${wallets[index]}:aave_v3`) ?? null,
+          aaveProbe(account),
+          nowMs,
+          heartbeatMs
+        )
+        if (decision) due.push({ index, decision })
+      })
+      if (due.length > 0) {
+        const balances = await readAaveBalances(
+          client,
+          market,
+          due.map(({ index }) => ({
+            wallet: addresses[index],
+            configuration: accounts[index].userConfiguration,
+          })),
+          block
+        )
+        due.forEach(({ index, decision }, i) => {
+          readings.push(
+            aaveReading(wallets[index], chainId, block, market, accounts[index], balances[i])
+          )
+          decisions.push(decision)
+        })
+      }
+    }
+
+    if (markets.compound_v3 && wallets.length > 0) {
+      const layout = await this.#cometLayout(client, chainId, markets.compound_v3, block)
+      const market = await readCometPrices(client, layout, block)
+      const accounts = await readCometAccounts(client, market, addresses, block)
+      accounts.forEach((account, index) => {
+        const decision = decide(
+          previous.get(`${wallets[index]}:compound_v3`) ?? null,
+          cometProbe(market, account),
+          nowMs,
+          heartbeatMs
+        )
+        if (!decision) return
+        const reading = cometReading(wallets[index], chainId, block, market, account)
+        // computed here, so a position the ingest could not compute never fails the round
+        reading.healthFactor = computeHealthFactor(reading.collateral, reading.debt, 'compound_v3')
+        readings.push(reading)
+        decisions.push(decision)
+      })
+    }
+    return { readings, decisions }
+  }
+
+  async #write(readings: ChainReading[], decisions: Exclude<Decision, null>[]) {
+    const written: SyncResult['written'] = { new: 0, changed: 0, closed: 0, heartbeat: 0 }
+    decisions.forEach((d) => written[d]++)
+    const snapshotAt = DateTime.utc()
+    const inputs: SnapshotInput[] = readings.map((r, i) => ({
+      walletAddress: r.wallet,
+      protocol: r.protocol,
+      chainId: r.chainId,
+      ...(r.healthFactor !== undefined ? { healthFactor: r.healthFactor } : {}),
+      collateral: r.collateral,
+      debt: r.debt,
+      metadata: { ...r.metadata, syncReason: decisions[i] },
+      snapshotAt,
+    }))
+    for (let i = 0; i < inputs.length; i += INGEST_BATCH) {
+      await recordSnapshots({ kind: 'service' }, inputs.slice(i, i + INGEST_BATCH))
+    }
+    return written
+  }
+}
+
+async function allWallets(): Promise<string[]> {
+  const { rows } = await db.rawQuery('select wallet_address from users order by wallet_address')
+  return rows.map((r: { wallet_address: string }) => r.wallet_address)
+}
+
+/**
+ * The newest snapshot of each (wallet, protocol) on the chain, through
+ * position_heads (the newest per position, kept by a trigger) rather than a
+ * scan of every snapshot ever stored. Keyed by wallet, not user.
+ */
+async function previousSnapshots(
+  chainId: number,
+  wallets: string[]
+): Promise<Map<string, PreviousSnapshot>> {
+  const { rows } = await db.rawQuery(
+    `select p.wallet_address, h.protocol, p.snapshot_at, p.metadata->'chainProbe' as probe,
+            (jsonb_array_length(p.collateral) = 0 and jsonb_array_length(p.debt) = 0) as empty
+       from position_heads h
+       join positions p on p.id = h.snapshot_id
+      where h.chain_id = ? and h.protocol in ('aave_v3', 'compound_v3')
+        and p.wallet_address = any(?::text[])`,
+    [chainId, wallets]
+  )
+  return new Map(
+    rows.map(
+      (r: {
+        wallet_address: string
+        protocol: string
+        snapshot_at: Date
+        probe: PreviousSnapshot['probe']
+        empty: boolean
+      }) => [
+        `${r.wallet_address}:${r.protocol}`,
+        { snapshotAtMs: r.snapshot_at.getTime(), empty: r.empty, probe: r.probe ?? null },
+      ]
+    )
+  )
+}
+
+const chainSync = new ChainSync(chainConfig)
+export default chainSync
