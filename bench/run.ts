@@ -42,7 +42,7 @@ console.log(
   `machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`
 )
 // The delivery benchmark needs no dataset: skip the minutes it takes to build when it runs alone.
-const standalone = ['delivery', 'state']
+const standalone = ['delivery', 'state', 'sync']
 const needsDataset = selected.length === 0 || selected.some((name) => !standalone.includes(name))
 let datasetUsers = 0
 if (needsDataset) {
@@ -78,6 +78,7 @@ const benches = [
   (await import('./rules.bench.js')).default,
   (await import('./state.bench.js')).default,
   (await import('./load.bench.js')).default,
+  (await import('./sync.bench.js')).default,
   // only when named: a tool for comparing two checkouts (see the file)
   ...(selected.includes('ab') ? [(await import('./ab.bench.js')).default] : []),
 ]

@@ -327,10 +327,12 @@ export const componentSchemas: Record<string, Schema> = {
     chainId: { type: 'integer' },
     name: { type: 'string' },
     enabled: { type: 'boolean' },
-    markets: closed({
-      aave_v3: { ...nullable(wallet), description: 'Aave v3 PoolAddressesProvider read' },
-      compound_v3: { ...nullable(wallet), description: 'Comet read' },
-    }),
+    markets: {
+      type: 'array',
+      description:
+        'What is read on the chain: `aave_v3` names its PoolAddressesProvider, `compound_v3` its Comet',
+      items: closed({ protocol, address: wallet }),
+    },
     latestBlock: nullable({ type: 'integer', minimum: 0 }),
     latestBlockHash: nullable({ type: 'string', pattern: '^0x[0-9a-f]{64}$' }),
     latestBlockAt: nullable(instant),

@@ -668,12 +668,12 @@ export interface components {
             latestBlock: number | null;
             latestBlockAt: string | null;
             latestBlockHash: string | null;
+            /** @description What is read on the chain: `aave_v3` names its PoolAddressesProvider, `compound_v3` its Comet */
             markets: {
-                /** @description Aave v3 PoolAddressesProvider read */
-                aave_v3: string | null;
-                /** @description Comet read */
-                compound_v3: string | null;
-            };
+                address: string;
+                /** @description As stored: an alias in a request (`aave`, `compound`) is stored and answered as its canonical name (`aave_v3`, `compound_v3`). */
+                protocol: string;
+            }[];
             name: string;
             stale: boolean;
         };

@@ -9,7 +9,8 @@ export interface ChainStatus {
   chainId: number
   name: string
   enabled: boolean
-  markets: { aave_v3: string | null; compound_v3: string | null }
+  /** What is read on it: an Aave v3 PoolAddressesProvider, a Comet. */
+  markets: { protocol: string; address: string }[]
   latestBlock: number | null
   latestBlockHash: string | null
   latestBlockAt: string | null
@@ -57,10 +58,10 @@ export async function chainStatuses(now = new Date()): Promise<ChainStatus[]> {
       chainId,
       name: chainName(chainId),
       enabled,
-      markets: {
-        aave_v3: markets.aave_v3?.toLowerCase() ?? null,
-        compound_v3: markets.compound_v3?.toLowerCase() ?? null,
-      },
+      markets: Object.entries(markets).map(([protocol, address]) => ({
+        protocol,
+        address: address.toLowerCase(),
+      })),
       latestBlock: row?.latest_block ? Number(row.latest_block) : null,
       latestBlockHash: row?.latest_block_hash ?? null,
       latestBlockAt: iso(row?.latest_block_at ?? null),

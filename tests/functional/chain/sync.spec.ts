@@ -163,7 +163,10 @@ test.group(
       const [chain] = response.body().data
       assert.include(chain, { chainId: CHAIN, enabled: true, stale: false, lastError: null })
       assert.isAbove(chain.latestBlock, 0)
-      assert.equal(chain.markets.aave_v3, markets.aave.addressesProvider.toLowerCase())
+      assert.deepEqual(chain.markets, [
+        { protocol: 'aave_v3', address: markets.aave.addressesProvider.toLowerCase() },
+        { protocol: 'compound_v3', address: markets.comet.comet.toLowerCase() },
+      ])
       const ready = await client.get('/health/ready')
       ready.assertStatus(200)
       assert.include(ready.body().checks[`chain:${CHAIN}`], { ok: true })

@@ -41,7 +41,7 @@ test.group('Intents | markets an action can be prepared for', () => {
     )
     assert.equal(
       unpreparable('aave_v3', 8453, { type: 'repay', asset: 'usdt' })?.message,
-      'usdt is not an asset of the Aave v3 market on chain 8453: its assets are USDC, WETH'
+      'usdt is not an asset of the Aave v3 market on chain 8453: its assets are WETH, CBETH, USDBC, WSTETH, USDC, WEETH, CBBTC, EZETH, GHO, WRSETH, LBTC, EURC, AAVE, TBTC, SYRUPUSDC'
     )
     assert.equal(
       unpreparable('compound_v3', 1, { type: 'repay', asset: 'WETH' })?.message,
