@@ -42,7 +42,6 @@ export default {
     const { readAaveAccounts, readAaveBalances, readAavePrices, readAaveLayout, latestBlock } =
       await import('#infrastructure/chain/readers')
     const { ChainEndpoints } = await import('#infrastructure/chain/client')
-    const { ingestHooks } = await import('#services/positions/record_snapshots')
 
     const node = await startChainNode()
     try {
@@ -160,7 +159,6 @@ export default {
       t = performance.now()
       const busy = await chainSync.syncChain(31337)
       const busyMs = performance.now() - t
-      void ingestHooks
 
       const quietMs = median(quiet)
       const bareQuietMs = median(bareQuiet)

@@ -126,6 +126,29 @@ export class ChainSync {
   }
 
   /**
+   * At boot: checks the endpoints and reads the markets' layouts, which
+   * registers the markets of CHAIN_MARKETS chains for intents — the API
+   * process validates intents too, and it may never run a round itself.
+   */
+  async warmUp() {
+    await this.verifyEndpoints()
+    for (const chainId of this.chains()) {
+      try {
+        const client = await this.endpoints(chainId).client()
+        const block = await latestBlock(client)
+        const markets = this.markets(chainId)
+        if (markets.aave_v3) await this.#aaveLayout(client, chainId, markets.aave_v3, block)
+        if (markets.compound_v3)
+          await this.#cometLayout(client, chainId, markets.compound_v3, block)
+      } catch (error) {
+        logger.warn(
+          `chain sync: chain ${chainId}'s markets not read at boot: ${describeError(error)}`
+        )
+      }
+    }
+  }
+
+  /**
    * One round for one chain: all users' wallets, or just `wallets` (a user's
    * "sync now"). Records the outcome in chain_sync_state; a failure past
    * CHAIN_STALE_MINUTES tells the affected users once. Throws the failure.
