@@ -40,6 +40,8 @@ const CHAINS: Record<number, string> = {
   137: 'Polygon',
   42161: 'Arbitrum',
   8453: 'Base',
+  // Hardhat's default: the tests' and `pnpm dev:chain`'s local chain
+  31337: 'the local chain (31337)',
 }
 
 export const protocolName = (p: string) => PROTOCOLS[p] ?? p

@@ -2,6 +2,7 @@ import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import { formatUnits, maxUint256, parseAbi, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
+import env from '#start/env'
 import chainConfig from '#config/chain'
 import chainSync from '#services/chain/chain_sync'
 import SyncChainJob from '#jobs/sync_chain_job'
@@ -284,6 +285,25 @@ test.group(
       )
       const aave = body.data.find((p: { protocol: string }) => p.protocol === 'aave_v3')
       assert.equal(aave.collateral[0].priceUsd, '1800')
+    })
+
+    test('POST /positions/sync has its own budget per user: past it, 429 with Retry-After', async ({
+      assert,
+      client,
+    }) => {
+      env.set('RATE_LIMIT_SYNC_PER_MINUTE', 1)
+      try {
+        const other = privateKeyToAccount(generatePrivateKey())
+        const { token: otherToken } = await signIn(client, other)
+        const first = await client.post('/api/v1/positions/sync').bearerToken(otherToken)
+        first.assertStatus(200)
+        assert.deepEqual(first.body().data, [], 'a wallet with nothing on chain has no position')
+        const second = await client.post('/api/v1/positions/sync').bearerToken(otherToken)
+        second.assertStatus(429)
+        assert.isDefined(second.header('retry-after'))
+      } finally {
+        env.set('RATE_LIMIT_SYNC_PER_MINUTE', 1_000_000)
+      }
     })
 
     test('a position closed on chain gets a final empty snapshot', async ({ assert }) => {
