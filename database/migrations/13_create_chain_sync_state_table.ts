@@ -19,7 +19,7 @@ export default class extends BaseSchema {
       create table chain_sync_state (
         chain_id integer primary key check (chain_id > 0),
         latest_block bigint check (latest_block >= 0),
-        latest_block_hash text check (latest_block_hash ~ '^0x[0-9a-f]{64}$'),
+        latest_block_hash text check (length(latest_block_hash) = 66 and latest_block_hash ~ '^0x[0-9a-f]+$'),
         latest_block_at timestamptz,
         last_success_at timestamptz,
         last_attempt_at timestamptz,

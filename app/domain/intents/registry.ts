@@ -113,6 +113,16 @@ export function registerMarket(
 
 const BOOK_CHAINS = new Set(Object.keys(AAVE_V3).map(Number))
 
+/** Forgets the markets read from chains (chain sync reconfigured: another chain, or none). */
+export function forgetRegisteredMarkets() {
+  for (const chainId of Object.keys(AAVE_V3).map(Number)) {
+    if (!BOOK_CHAINS.has(chainId)) delete AAVE_V3[chainId]
+  }
+  for (const chainId of Object.keys(COMPOUND_V3).map(Number)) {
+    if (!Object.hasOwn(STATIC_COMPOUND_V3, chainId)) delete COMPOUND_V3[chainId]
+  }
+}
+
 /** The token an intent names, if this protocol and chain know it (symbols are case-insensitive). */
 export function knownToken(protocol: string, chainId: number, symbol: string): Token | null {
   return marketOf(protocol, chainId)?.tokens[symbol.toUpperCase()] ?? null

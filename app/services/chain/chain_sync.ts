@@ -16,7 +16,12 @@ import {
   type PreviousSnapshot,
 } from '#domain/chain/readings'
 import { computeHealthFactor } from '#domain/positions/health_factor'
-import { AAVE_V3, COMPOUND_V3, registerMarket } from '#domain/intents/registry'
+import {
+  AAVE_V3,
+  COMPOUND_V3,
+  forgetRegisteredMarkets,
+  registerMarket,
+} from '#domain/intents/registry'
 import { ChainEndpoints, redactUrl } from '#infrastructure/chain/client'
 import {
   latestBlock,
@@ -96,6 +101,7 @@ export class ChainSync {
     this.#endpoints.clear()
     this.#aaveLayouts.clear()
     this.#cometLayouts.clear()
+    forgetRegisteredMarkets()
   }
 
   chains(): number[] {

@@ -162,7 +162,7 @@ test.group('Intents | an action no transaction can be prepared for is refused', 
         error: {
           field: 'action.asset',
           message:
-            'USDT is not an asset of the Aave v3 market on chain 8453: its assets are USDC, WETH',
+            'USDT is not an asset of the Aave v3 market on chain 8453: its assets are WETH, CBETH, USDBC, WSTETH, USDC, WEETH, CBBTC, EZETH, GHO, WRSETH, LBTC, EURC, AAVE, TBTC, SYRUPUSDC',
         },
       },
       {
