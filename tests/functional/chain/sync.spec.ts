@@ -14,6 +14,7 @@ import {
   type LocalMarkets,
 } from '#tests/helpers/chain/deploy'
 import { RpcProxy } from '#tests/helpers/chain/rpc_proxy'
+import { aaveArtifact } from '#tests/helpers/chain/aave_artifacts'
 import { signIn } from '#tests/helpers/auth'
 import { truncateAll } from '#tests/helpers/database'
 
@@ -124,6 +125,33 @@ test.group(
       assert.deepEqual(
         aave.debt.map((a) => [a.symbol, a.amount]),
         [['USDC', formatUnits(owed, 6)]]
+      )
+
+      // the data provider and oracle reads agree with Aave's own UI data provider
+      const [reserves] = (await markets.public.readContract({
+        address: markets.aave.uiPoolDataProvider,
+        abi: aaveArtifact('UiPoolDataProviderV3').abi,
+        functionName: 'getReservesData',
+        args: [markets.aave.addressesProvider],
+        blockNumber: block,
+      })) as readonly [
+        readonly {
+          underlyingAsset: Address
+          decimals: bigint
+          reserveLiquidationThreshold: bigint
+          priceInMarketReferenceCurrency: bigint
+        }[],
+        unknown,
+      ]
+      const ui = reserves.find(
+        (r) => r.underlyingAsset.toLowerCase() === markets.aave.weth.toLowerCase()
+      )!
+      assert.deepEqual(
+        [
+          formatUnits(ui.priceInMarketReferenceCurrency, 8),
+          formatUnits(ui.reserveLiquidationThreshold, 4),
+        ],
+        [aave.collateral[0].priceUsd, aave.collateral[0].liquidationThreshold]
       )
 
       const [comet] = await snapshots(wallet.address, 'compound_v3')
