@@ -65,14 +65,23 @@ const signalRecorded = closed({
   alertsCreated: { type: 'integer', minimum: 0 },
 })
 
+/** Rules on a snapshot the schema cannot state (app/domain/positions/thresholds.ts). */
+const SNAPSHOT_RULE =
+  'A snapshot with collateral and debt gives its `healthFactor` (null: no debt) or liquidation ' +
+  'thresholds (`liquidationThreshold` on its collateral, or `metadata.liquidationThreshold`); ' +
+  'otherwise its health factor cannot be computed: 422 on `healthFactor`. ' +
+  '`metadata.liquidationThreshold` and `metadata.ltv`, where given, are ratios within 0..1 such as ' +
+  '`"0.825"` (422 otherwise).'
+
 /** From the registry itself, so the document lists the markets the check enforces. */
 const MARKET_RULE =
   'The action must be one a transaction can be prepared for: `aave_v3` (alias `aave`) on chains ' +
   `${Object.keys(AAVE_V3).join(', ')}, or \`compound_v3\` (alias \`compound\`) on chain ` +
   `${Object.keys(COMPOUND_V3).join(', ')}, with an asset of that market (Compound v3 debt is ` +
   "repaid in the market's base asset); otherwise 422 on `protocol`, `chainId` or `action.asset`, " +
-  'saying what is supported. A `notify` action prepares no transaction and takes any protocol, ' +
-  'chain and asset.'
+  'saying what is supported. Its `amount` has no more decimals than the token, fits a uint256 in ' +
+  'them, and is not `max` for a `supply` (422 on `action.amount` otherwise). A `notify` action ' +
+  'prepares no transaction and takes any protocol, chain, asset and amount.'
 
 export const operations: Operation[] = [
   // Health and the contract itself
@@ -104,7 +113,13 @@ export const operations: Operation[] = [
     tag: 'Contract',
     summary: 'This document',
     caller: 'public',
-    replies: { 200: ok('OpenAPI 3.1', { type: 'object', required: ['openapi', 'paths'] }) },
+    replies: {
+      200: ok('OpenAPI 3.1', {
+        type: 'object',
+        properties: { openapi: { type: 'string' }, paths: { type: 'object' } },
+        required: ['openapi', 'paths'],
+      }),
+    },
   },
   {
     method: 'get',
@@ -273,6 +288,7 @@ export const operations: Operation[] = [
     operationId: 'recordSnapshot',
     tag: 'Positions',
     summary: 'Records one snapshot: a user for their own wallet, or a service for any wallet',
+    description: SNAPSHOT_RULE,
     caller: 'any',
     abilities: ['positions:write'],
     throttled: true,
@@ -290,6 +306,7 @@ export const operations: Operation[] = [
     operationId: 'recordSnapshots',
     tag: 'Positions',
     summary: 'Up to 1,000 snapshots in one transaction: all stored or none',
+    description: `${SNAPSHOT_RULE} Every bad snapshot is reported, by its index (\`snapshots.3.healthFactor\`).`,
     caller: 'service',
     abilities: ['positions:write'],
     throttled: true,
@@ -337,6 +354,11 @@ export const operations: Operation[] = [
     operationId: 'simulatePosition',
     tag: 'Positions',
     summary: 'Relative price changes applied to the latest snapshot of one position',
+    description:
+      'Each key of `priceChanges` is a symbol the position holds (422 E_UNKNOWN_ASSET otherwise) and ' +
+      'each change is at least `-1`, a fall of 100 % (422 E_INVALID_PRICE_CHANGE otherwise). 404 ' +
+      'when the caller has no snapshot of that protocol and chain; 422 E_UNKNOWN_THRESHOLDS when ' +
+      'its latest snapshot has debt but neither thresholds nor a health factor to simulate from.',
     caller: 'user',
     throttled: true,
     body: simulateValidator,

@@ -9,7 +9,9 @@ export interface paths {
         };
         /**
          * A status page for newcomers: the demo user’s positions, signals and alerts
-         * @description Outside production only.
+         * @description Anyone may call it, without a token.
+         *
+         *     Outside production only.
          */
         get: operations["statusPage"];
         put?: never;
@@ -27,7 +29,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller’s alerts, newest first */
+        /**
+         * The caller’s alerts, newest first
+         * @description Called by a user, with the token from a wallet sign-in.
+         */
         get: operations["listAlerts"];
         put?: never;
         post?: never;
@@ -46,7 +51,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Acknowledges an alert (idempotent) */
+        /**
+         * Acknowledges an alert (idempotent)
+         * @description Called by a user, with the token from a wallet sign-in.
+         */
         post: operations["acknowledgeAlert"];
         delete?: never;
         options?: never;
@@ -64,6 +72,8 @@ export interface paths {
         /**
          * Server-Sent Events: the caller’s new alerts and status changes as they happen
          * @description Each message is one alert event from the event store: `event:` is its type (`alert.created`, `alert.sent`, `alert.failed`, `alert.acknowledged`), `data:` the alert as `GET /alerts` shows it (JSON), and `id:` an opaque resume token. Reconnect with the last id in `Last-Event-ID` (or `?lastEventId=`) to receive everything after it, with no gap and no repeat. A comment line is sent every 15 s to keep proxies from closing the connection. Needs the event store (404 E_FEATURE_DISABLED when it is off).
+         *
+         *     Called by a user, with the token from a wallet sign-in.
          *
          *     Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
          */
@@ -85,7 +95,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revokes the token used for this call */
+        /**
+         * Revokes the token used for this call
+         * @description Called by a user, with the token from a wallet sign-in.
+         */
         post: operations["authLogout"];
         delete?: never;
         options?: never;
@@ -100,7 +113,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A single-use nonce for a Sign-In with Ethereum message */
+        /**
+         * A single-use nonce for a Sign-In with Ethereum message
+         * @description Anyone may call it, without a token.
+         */
         get: operations["authNonce"];
         put?: never;
         post?: never;
@@ -119,7 +135,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in with a signed EIP-4361 message; the first sign-in creates the user */
+        /**
+         * Sign in with a signed EIP-4361 message; the first sign-in creates the user
+         * @description Anyone may call it, without a token.
+         */
         post: operations["authSiwe"];
         delete?: never;
         options?: never;
@@ -136,7 +155,9 @@ export interface paths {
         };
         /**
          * The caller’s events in commit order; `after` is the cursor
-         * @description Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
+         * @description Called by a user, with the token from a wallet sign-in.
+         *
+         *     Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
          */
         get: operations["listEvents"];
         put?: never;
@@ -156,13 +177,17 @@ export interface paths {
         };
         /**
          * The caller’s intents
-         * @description Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
+         * @description Called by a user, with the token from a wallet sign-in.
+         *
+         *     Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
          */
         get: operations["listIntents"];
         put?: never;
         /**
          * “If my health factor drops below 1.2, repay 1000 USDT”
-         * @description The action must be one a transaction can be prepared for: `aave_v3` (alias `aave`) on chains 1, 10, 137, 8453, 42161, or `compound_v3` (alias `compound`) on chain 1, with an asset of that market (Compound v3 debt is repaid in the market's base asset); otherwise 422 on `protocol`, `chainId` or `action.asset`, saying what is supported. A `notify` action prepares no transaction and takes any protocol, chain and asset.
+         * @description The action must be one a transaction can be prepared for: `aave_v3` (alias `aave`) on chains 1, 10, 137, 8453, 42161, or `compound_v3` (alias `compound`) on chain 1, with an asset of that market (Compound v3 debt is repaid in the market's base asset); otherwise 422 on `protocol`, `chainId` or `action.asset`, saying what is supported. Its `amount` has no more decimals than the token, fits a uint256 in them, and is not `max` for a `supply` (422 on `action.amount` otherwise). A `notify` action prepares no transaction and takes any protocol, chain, asset and amount.
+         *
+         *     Called by a user, with the token from a wallet sign-in.
          *
          *     Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
          */
@@ -182,21 +207,27 @@ export interface paths {
         };
         /**
          * One intent
-         * @description Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
+         * @description Called by a user, with the token from a wallet sign-in.
+         *
+         *     Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
          */
         get: operations["getIntent"];
         put?: never;
         post?: never;
         /**
          * Cancels an intent (kept, with status `cancelled`)
-         * @description Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
+         * @description Called by a user, with the token from a wallet sign-in.
+         *
+         *     Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
          */
         delete: operations["cancelIntent"];
         options?: never;
         head?: never;
         /**
          * Renames, pauses or resumes an intent, or changes its limits, market or action
-         * @description The action must be one a transaction can be prepared for: `aave_v3` (alias `aave`) on chains 1, 10, 137, 8453, 42161, or `compound_v3` (alias `compound`) on chain 1, with an asset of that market (Compound v3 debt is repaid in the market's base asset); otherwise 422 on `protocol`, `chainId` or `action.asset`, saying what is supported. A `notify` action prepares no transaction and takes any protocol, chain and asset. Checked when the protocol, chain or action changes, on the intent as it will be.
+         * @description The action must be one a transaction can be prepared for: `aave_v3` (alias `aave`) on chains 1, 10, 137, 8453, 42161, or `compound_v3` (alias `compound`) on chain 1, with an asset of that market (Compound v3 debt is repaid in the market's base asset); otherwise 422 on `protocol`, `chainId` or `action.asset`, saying what is supported. Its `amount` has no more decimals than the token, fits a uint256 in them, and is not `max` for a `supply` (422 on `action.amount` otherwise). A `notify` action prepares no transaction and takes any protocol, chain, asset and amount. Checked when the protocol, chain or action changes, on the intent as it will be.
+         *
+         *     Called by a user, with the token from a wallet sign-in.
          *
          *     Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
          */
@@ -212,7 +243,9 @@ export interface paths {
         };
         /**
          * What an intent did, with the prepared unsigned transactions
-         * @description Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
+         * @description Called by a user, with the token from a wallet sign-in.
+         *
+         *     Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
          */
         get: operations["listIntentExecutions"];
         put?: never;
@@ -230,14 +263,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller’s profile, preferences with defaults filled in */
+        /**
+         * The caller’s profile, preferences with defaults filled in
+         * @description Called by a user, with the token from a wallet sign-in.
+         */
         get: operations["getMe"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Deep-merges `preferences` (null removes a choice) and sets `email` */
+        /**
+         * Deep-merges `preferences` (null removes a choice) and sets `email`
+         * @description Called by a user, with the token from a wallet sign-in.
+         */
         patch: operations["updateMe"];
         trace?: never;
     };
@@ -250,7 +289,9 @@ export interface paths {
         };
         /**
          * The caller’s state as of an instant, rebuilt from their events
-         * @description Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
+         * @description Called by a user, with the token from a wallet sign-in.
+         *
+         *     Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
          */
         get: operations["getState"];
         put?: never;
@@ -271,7 +312,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Unlinks the Telegram chat */
+        /**
+         * Unlinks the Telegram chat
+         * @description Called by a user, with the token from a wallet sign-in.
+         */
         delete: operations["unlinkTelegram"];
         options?: never;
         head?: never;
@@ -287,7 +331,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A single-use code and deep link (15 minutes) that links a Telegram chat */
+        /**
+         * A single-use code and deep link (15 minutes) that links a Telegram chat
+         * @description Called by a user, with the token from a wallet sign-in.
+         */
         post: operations["linkTelegram"];
         delete?: never;
         options?: never;
@@ -302,10 +349,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The latest snapshot per (protocol, chainId) */
+        /**
+         * The latest snapshot per (protocol, chainId)
+         * @description Called by a user, with the token from a wallet sign-in.
+         */
         get: operations["listPositions"];
         put?: never;
-        /** Records one snapshot: a user for their own wallet, or a service for any wallet */
+        /**
+         * Records one snapshot: a user for their own wallet, or a service for any wallet
+         * @description A snapshot with collateral and debt gives its `healthFactor` (null: no debt) or liquidation thresholds (`liquidationThreshold` on its collateral, or `metadata.liquidationThreshold`); otherwise its health factor cannot be computed: 422 on `healthFactor`. `metadata.liquidationThreshold` and `metadata.ltv`, where given, are ratios within 0..1 such as `"0.825"` (422 otherwise).
+         *
+         *     Called by a user or by a service. A service token needs the `positions:write` ability (403 E_MISSING_ABILITY otherwise).
+         */
         post: operations["recordSnapshot"];
         delete?: never;
         options?: never;
@@ -320,7 +375,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One snapshot of the caller’s */
+        /**
+         * One snapshot of the caller’s
+         * @description Called by a user, with the token from a wallet sign-in.
+         */
         get: operations["getPosition"];
         put?: never;
         post?: never;
@@ -339,7 +397,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Up to 1,000 snapshots in one transaction: all stored or none */
+        /**
+         * Up to 1,000 snapshots in one transaction: all stored or none
+         * @description A snapshot with collateral and debt gives its `healthFactor` (null: no debt) or liquidation thresholds (`liquidationThreshold` on its collateral, or `metadata.liquidationThreshold`); otherwise its health factor cannot be computed: 422 on `healthFactor`. `metadata.liquidationThreshold` and `metadata.ltv`, where given, are ratios within 0..1 such as `"0.825"` (422 otherwise). Every bad snapshot is reported, by its index (`snapshots.3.healthFactor`).
+         *
+         *     Called by a service, with a service token. A service token needs the `positions:write` ability (403 E_MISSING_ABILITY otherwise).
+         */
         post: operations["recordSnapshots"];
         delete?: never;
         options?: never;
@@ -354,7 +417,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Snapshots, newest first, keyset-paginated */
+        /**
+         * Snapshots, newest first, keyset-paginated
+         * @description Called by a user, with the token from a wallet sign-in.
+         */
         get: operations["positionHistory"];
         put?: never;
         post?: never;
@@ -373,7 +439,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Relative price changes applied to the latest snapshot of one position */
+        /**
+         * Relative price changes applied to the latest snapshot of one position
+         * @description Each key of `priceChanges` is a symbol the position holds (422 E_UNKNOWN_ASSET otherwise) and each change is at least `-1`, a fall of 100 % (422 E_INVALID_PRICE_CHANGE otherwise). 404 when the caller has no snapshot of that protocol and chain; 422 E_UNKNOWN_THRESHOLDS when its latest snapshot has debt but neither thresholds nor a health factor to simulate from.
+         *
+         *     Called by a user, with the token from a wallet sign-in.
+         */
         post: operations["simulatePosition"];
         delete?: never;
         options?: never;
@@ -390,7 +461,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mutes one position’s alerts until an instant */
+        /**
+         * Mutes one position’s alerts until an instant
+         * @description Called by a user, with the token from a wallet sign-in.
+         */
         post: operations["snoozePosition"];
         delete?: never;
         options?: never;
@@ -405,10 +479,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Signals (active by default), newest first */
+        /**
+         * Signals (active by default), newest first
+         * @description Called by a user or by a service.
+         */
         get: operations["listSignals"];
         put?: never;
-        /** Records a market signal and fans its alerts out in the same transaction */
+        /**
+         * Records a market signal and fans its alerts out in the same transaction
+         * @description Called by a service, with a service token. A service token needs the `signals:write` ability (403 E_MISSING_ABILITY otherwise).
+         */
         post: operations["recordSignal"];
         delete?: never;
         options?: never;
@@ -423,7 +503,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One signal */
+        /**
+         * One signal
+         * @description Called by a user or by a service.
+         */
         get: operations["getSignal"];
         put?: never;
         post?: never;
@@ -442,7 +525,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Marks a signal acknowledged */
+        /**
+         * Marks a signal acknowledged
+         * @description Called by a service, with a service token. A service token needs the `signals:write` ability (403 E_MISSING_ABILITY otherwise).
+         */
         post: operations["acknowledgeSignal"];
         delete?: never;
         options?: never;
@@ -463,6 +549,8 @@ export interface paths {
          * Signs in as the seeded demo user (its key is public), outside production only
          * @description Signs a SIWE message with the demo wallet’s well-known key and runs the normal sign-in with it.
          *
+         *     Anyone may call it, without a token.
+         *
          *     Outside production only.
          */
         post: operations["demoSession"];
@@ -479,7 +567,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A browsable reference of this document (Scalar), served without any CDN */
+        /**
+         * A browsable reference of this document (Scalar), served without any CDN
+         * @description Anyone may call it, without a token.
+         */
         get: operations["docs"];
         put?: never;
         post?: never;
@@ -496,7 +587,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The reference page’s script, served from this process */
+        /**
+         * The reference page’s script, served from this process
+         * @description Anyone may call it, without a token.
+         */
         get: operations["docsScript"];
         put?: never;
         post?: never;
@@ -513,7 +607,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The process is up */
+        /**
+         * The process is up
+         * @description Anyone may call it, without a token.
+         */
         get: operations["healthLive"];
         put?: never;
         post?: never;
@@ -530,7 +627,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The process can serve traffic (the database answers) */
+        /**
+         * The process can serve traffic (the database answers)
+         * @description Anyone may call it, without a token.
+         */
         get: operations["healthReady"];
         put?: never;
         post?: never;
@@ -547,7 +647,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** This document */
+        /**
+         * This document
+         * @description Anyone may call it, without a token.
+         */
         get: operations["openapi"];
         put?: never;
         post?: never;
@@ -566,7 +669,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Telegram’s updates (authenticated by the secret-token header) */
+        /**
+         * Telegram’s updates (authenticated by the secret-token header)
+         * @description Called by Telegram, with the secret-token header.
+         */
         post: operations["telegramWebhook"];
         delete?: never;
         options?: never;
@@ -923,7 +1029,16 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Validation failed: one entry per bad field, with its path (E_VALIDATION_ERROR, E_INVALID_CURSOR) */
+        /** @description A body that is not `application/json` in UTF-8, or none where the operation takes one (E_UNSUPPORTED_MEDIA_TYPE) */
+        Error415: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Validation failed: one entry per bad field, with its path — a wrong value, a missing field, a field the schema does not name, a body that is not a JSON object (E_VALIDATION_ERROR, E_INVALID_CURSOR, and the codes an operation names) */
         Error422: {
             headers: {
                 [name: string]: unknown;
@@ -934,6 +1049,15 @@ export interface components {
         };
         /** @description Rate limited; see Retry-After (E_TOO_MANY_REQUESTS) */
         Error429: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The request line or headers are too large (E_HEADERS_TOO_LARGE), answered before any route */
+        Error431: {
             headers: {
                 [name: string]: unknown;
             };
@@ -976,6 +1100,7 @@ export interface operations {
                     "text/html": unknown;
                 };
             };
+            431: components["responses"]["Error431"];
         };
     };
     listAlerts: {
@@ -1011,6 +1136,7 @@ export interface operations {
             401: components["responses"]["Error401"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1040,8 +1166,10 @@ export interface operations {
             401: components["responses"]["Error401"];
             404: components["responses"]["Error404"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1069,6 +1197,7 @@ export interface operations {
             404: components["responses"]["Error404"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1091,8 +1220,10 @@ export interface operations {
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1120,6 +1251,7 @@ export interface operations {
             };
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1154,8 +1286,10 @@ export interface operations {
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1192,6 +1326,7 @@ export interface operations {
             404: components["responses"]["Error404"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1229,6 +1364,7 @@ export interface operations {
             404: components["responses"]["Error404"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1257,7 +1393,10 @@ export interface operations {
                         value: string;
                     };
                     cooldownSeconds?: number;
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description An RFC 3339 instant with its offset, between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z (UTC), e.g. 2026-03-03T12:00:00Z. In the future (422 otherwise); null: never expires.
+                     */
                     expiresAt?: string | null;
                     maxExecutions?: number | null;
                     name?: string;
@@ -1283,8 +1422,10 @@ export interface operations {
             404: components["responses"]["Error404"];
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1314,6 +1455,7 @@ export interface operations {
             404: components["responses"]["Error404"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1344,8 +1486,10 @@ export interface operations {
             404: components["responses"]["Error404"];
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1369,7 +1513,10 @@ export interface operations {
                     };
                     chainId?: number;
                     cooldownSeconds?: number;
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description An RFC 3339 instant with its offset, between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z (UTC), e.g. 2026-03-03T12:00:00Z. In the future (422 otherwise); null: never expires.
+                     */
                     expiresAt?: string | null;
                     maxExecutions?: number | null;
                     name?: string | null;
@@ -1397,8 +1544,10 @@ export interface operations {
             404: components["responses"]["Error404"];
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1435,6 +1584,7 @@ export interface operations {
             404: components["responses"]["Error404"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1461,6 +1611,7 @@ export interface operations {
             401: components["responses"]["Error401"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1515,8 +1666,10 @@ export interface operations {
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1546,6 +1699,7 @@ export interface operations {
             404: components["responses"]["Error404"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1568,8 +1722,10 @@ export interface operations {
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1596,8 +1752,10 @@ export interface operations {
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1631,6 +1789,7 @@ export interface operations {
             401: components["responses"]["Error401"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1644,6 +1803,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @default 1 */
                     chainId?: number;
                     collateral: {
                         address?: string;
@@ -1667,8 +1827,12 @@ export interface operations {
                     };
                     /** @description A protocol in lower_snake_case, such as `aave_v3`. The aliases `aave` for `aave_v3` and `compound` for `compound_v3` are accepted and mean the same; the canonical name is what is stored and answered. */
                     protocol: string;
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description An RFC 3339 instant with its offset, between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z (UTC), e.g. 2026-03-03T12:00:00Z. At most 5 minutes ahead of the server’s clock (422 E_SNAPSHOT_IN_FUTURE otherwise).
+                     */
                     snapshotAt: string;
+                    /** @description Whose position this is. Required when the caller is a service token (422 otherwise); a user may leave it out (their own wallet) and may only name their own (403 E_FORBIDDEN_WALLET otherwise). */
                     walletAddress?: string;
                 };
             };
@@ -1707,8 +1871,10 @@ export interface operations {
             403: components["responses"]["Error403"];
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1738,6 +1904,7 @@ export interface operations {
             404: components["responses"]["Error404"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1752,6 +1919,7 @@ export interface operations {
             content: {
                 "application/json": {
                     snapshots: {
+                        /** @default 1 */
                         chainId?: number;
                         collateral: {
                             address?: string;
@@ -1775,9 +1943,12 @@ export interface operations {
                         };
                         /** @description A protocol in lower_snake_case, such as `aave_v3`. The aliases `aave` for `aave_v3` and `compound` for `compound_v3` are accepted and mean the same; the canonical name is what is stored and answered. */
                         protocol: string;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 instant with its offset, between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z (UTC), e.g. 2026-03-03T12:00:00Z. At most 5 minutes ahead of the server’s clock (422 E_SNAPSHOT_IN_FUTURE otherwise).
+                         */
                         snapshotAt: string;
-                        walletAddress?: string;
+                        walletAddress: string;
                     }[];
                 };
             };
@@ -1803,8 +1974,10 @@ export interface operations {
             403: components["responses"]["Error403"];
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1842,6 +2015,7 @@ export interface operations {
             401: components["responses"]["Error401"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1855,6 +2029,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @default 1 */
                     chainId?: number;
                     priceChanges: {
                         [key: string]: string;
@@ -1880,8 +2055,10 @@ export interface operations {
             401: components["responses"]["Error401"];
             404: components["responses"]["Error404"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1895,10 +2072,14 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @default 1 */
                     chainId?: number;
                     /** @description A protocol in lower_snake_case, such as `aave_v3`. The aliases `aave` for `aave_v3` and `compound` for `compound_v3` are accepted and mean the same; the canonical name is what is stored and answered. */
                     protocol: string;
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description An RFC 3339 instant with its offset, between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z (UTC), e.g. 2026-03-03T12:00:00Z. At most 90 days ahead (422 otherwise); an instant in the past lifts the snooze.
+                     */
                     until: string;
                 };
             };
@@ -1919,8 +2100,10 @@ export interface operations {
             401: components["responses"]["Error401"];
             404: components["responses"]["Error404"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1958,6 +2141,7 @@ export interface operations {
             401: components["responses"]["Error401"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1975,9 +2159,15 @@ export interface operations {
                     data?: {
                         [key: string]: unknown;
                     };
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description An RFC 3339 instant with its offset, between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z (UTC), e.g. 2026-03-03T12:00:00Z.
+                     */
                     detectedAt: string;
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description An RFC 3339 instant with its offset, between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z (UTC), e.g. 2026-03-03T12:00:00Z. After detectedAt (422 otherwise).
+                     */
                     expiresAt?: string;
                     /** @enum {unknown} */
                     severity: "low" | "medium" | "high" | "critical";
@@ -2020,8 +2210,10 @@ export interface operations {
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -2051,6 +2243,7 @@ export interface operations {
             404: components["responses"]["Error404"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -2081,8 +2274,10 @@ export interface operations {
             403: components["responses"]["Error403"];
             404: components["responses"]["Error404"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -2109,8 +2304,10 @@ export interface operations {
             };
             400: components["responses"]["Error400"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -2132,6 +2329,7 @@ export interface operations {
                     "text/html": unknown;
                 };
             };
+            431: components["responses"]["Error431"];
         };
     };
     docsScript: {
@@ -2152,6 +2350,7 @@ export interface operations {
                     "text/javascript": unknown;
                 };
             };
+            431: components["responses"]["Error431"];
         };
     };
     healthLive: {
@@ -2172,6 +2371,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            431: components["responses"]["Error431"];
         };
     };
     healthReady: {
@@ -2192,6 +2392,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            431: components["responses"]["Error431"];
             /** @description Not ready; `checks` says which dependency failed */
             503: {
                 headers: {
@@ -2218,9 +2419,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        openapi: string;
+                        paths: Record<string, never>;
+                    };
                 };
             };
+            431: components["responses"]["Error431"];
         };
     };
     telegramWebhook: {
@@ -2251,7 +2456,9 @@ export interface operations {
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
