@@ -30,6 +30,7 @@ import {
   cpSync,
   renameSync,
   lstatSync,
+  readdirSync,
   readlinkSync,
   realpathSync,
   rmdirSync,
@@ -353,6 +354,10 @@ async function initialise(binaries, databaseDir, { user, password, ids, fast }) 
         `--username=${user}`,
         `--pwfile=${passwordFile}`,
         '--lc-messages=C',
+        // UTF-8 whatever the shell's locale: with none set, initdb picks SQL_ASCII,
+        // which stores any byte and compares text differently from production.
+        '--encoding=UTF8',
+        '--locale=C',
         ...(fast ? ['--no-sync'] : []),
       ],
       { ...ids, cwd: dirname(databaseDir), env: { ...process.env, LC_MESSAGES: 'C' } }
@@ -549,6 +554,59 @@ function superviseWorker(env) {
   return stop
 }
 
+/**
+ * The migrations this database says it ran that are no longer files here. Until
+ * the first release a schema change edits its table's migration file, so a
+ * database migrated by an earlier set (the 25 files before they became one per
+ * table) cannot be migrated forward: `migration:run` would stop at a table that
+ * already exists. Empty when the database has no history yet or is unreachable
+ * (the command that follows then says why).
+ */
+async function vanishedMigrations(env) {
+  const files = new Set(
+    readdirSync(join(root, 'database', 'migrations'))
+      .filter((file) => /\.(ts|js)$/.test(file))
+      .map((file) => `database/migrations/${file.replace(/\.(ts|js)$/, '')}`)
+  )
+  const { default: pg } = await import('pg')
+  const client = new pg.Client(
+    env.DATABASE_URL
+      ? { connectionString: env.DATABASE_URL }
+      : {
+          host: env.DB_HOST ?? '127.0.0.1',
+          port: Number(env.DB_PORT ?? 5432),
+          user: env.DB_USER ?? 'postgres',
+          password: env.DB_PASSWORD,
+          database: env.DB_DATABASE ?? 'defi_assistant',
+        }
+  )
+  try {
+    await client.connect()
+    const { rows } = await client.query(
+      "select name from adonis_schema where to_regclass('adonis_schema') is not null order by id"
+    )
+    return rows.map((r) => r.name).filter((name) => !files.has(name))
+  } catch {
+    return []
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+/** Says what to do about a database migrated by migrations that no longer exist. */
+function explainVanished(vanished) {
+  process.stderr.write(
+    `This database was migrated by migrations that no longer exist here (${vanished.length}: ` +
+      `${vanished
+        .slice(0, 3)
+        .map((n) => basename(n))
+        .join(', ')}${vanished.length > 3 ? ', …' : ''}).\n` +
+      'Until the first release the migrations are one file per table and are edited in place, so ' +
+      'such a database is rebuilt, not migrated: run `pnpm db:migrate:fresh` (it drops every ' +
+      'table and its data).\n'
+  )
+}
+
 const workersOn = (env) => (process.env.WORKERS ?? env.WORKERS ?? 'on') !== 'off'
 
 async function main() {
@@ -580,7 +638,9 @@ async function main() {
       )
       return 1
     }
-    db = await startEmbedded({ persistent: mode === 'dev' || mode === 'ace' })
+    // Code generators (make:*, db:make:*) read the configuration, never the database.
+    const generator = mode === 'ace' && /^(db:)?make:/.test(rest[0] ?? '')
+    if (!generator) db = await startEmbedded({ persistent: mode === 'dev' || mode === 'ace' })
   }
 
   const env = { NODE_ENV: process.env.NODE_ENV ?? nodeEnv, ...db.env }
@@ -595,6 +655,15 @@ async function main() {
 
   let code = 0
   try {
+    // What the commands below will connect to: the runner's database, else the configured one.
+    const target = { ...envFile, ...process.env, ...env }
+    const migrates =
+      mode === 'dev' || mode === 'bench' || (mode === 'ace' && rest[0] === 'migration:run')
+    const vanished = migrates ? await vanishedMigrations(target) : []
+    if (vanished.length && mode !== 'bench') {
+      explainVanished(vanished)
+      return 1
+    }
     switch (mode) {
       case 'dev':
         code = await ace(['migration:run', '--force'], env)
@@ -610,7 +679,13 @@ async function main() {
         code = await ace(['test', ...rest], env)
         break
       case 'bench':
-        code = await ace(['migration:run', '--force'], env)
+        // The benchmark data is made, not kept: a database of an earlier schema is rebuilt.
+        if (vanished.length) {
+          process.stderr.write(
+            'bench: rebuilding the database (its schema is from an earlier migration set)\n'
+          )
+        }
+        code = await ace([vanished.length ? 'migration:fresh' : 'migration:run', '--force'], env)
         if (code === 0)
           code = await run(
             process.execPath,
