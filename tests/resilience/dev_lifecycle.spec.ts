@@ -238,6 +238,35 @@ test.group('Resilience | pnpm dev as root in a private clone', (group) => {
     }).timeout(360_000)
   }
 
+  // The commands the product is named for, as a user runs them on the embedded cluster
+  // the rounds above left with the demo data in it.
+  test('on that cluster, with data: db:migrate, db:migrate:fresh twice, then pnpm dev', async ({
+    assert,
+  }) => {
+    for (const script of ['db:migrate', 'db:migrate:fresh', 'db:migrate:fresh']) {
+      const run = spawnSync('pnpm', [script], {
+        cwd: clone,
+        env,
+        encoding: 'utf8',
+        timeout: 120_000,
+      })
+      assert.equal(run.status, 0, `pnpm ${script}:\n${run.stdout}\n${run.stderr}`)
+      assert.deepEqual(leftovers(), [], `pnpm ${script} left processes running`)
+    }
+    const { pnpm, log } = await startDev()
+    try {
+      // fresh emptied the database: pnpm dev seeded the demo user again
+      const session = await fetch(`http://127.0.0.1:${env.PORT}/dev/demo-session`, {
+        method: 'POST',
+        signal: AbortSignal.timeout(5000),
+      })
+      assert.equal(session.status, 200, tail(log))
+    } finally {
+      const stopped = await stopDev(pnpm, 'SIGTERM', log)
+      assert.deepEqual(stopped.left, [], stopped.log)
+    }
+  }).timeout(360_000)
+
   test('pnpm test runs on a throwaway cluster from the same clone', ({ assert }) => {
     const spec = readdirSync(join(clone, 'tests/unit/validators')).find((f) =>
       f.endsWith('.spec.ts')
