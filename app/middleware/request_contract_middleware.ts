@@ -3,6 +3,7 @@ import type { NextFn } from '@adonisjs/core/types/http'
 import BodyParserMiddleware from '@adonisjs/core/bodyparser_middleware'
 import { errors as vineErrors } from '@vinejs/vine'
 import bodyParserConfig from '#config/bodyparser'
+import features from '#config/features'
 import { DomainError } from '#domain/shared/errors'
 import { requestBodySchema, operationOf } from '#openapi/document'
 import SafeInputMiddleware from '#middleware/safe_input_middleware'
@@ -12,6 +13,7 @@ import SafeInputMiddleware from '#middleware/safe_input_middleware'
  * auth and throttle, so a caller without a valid token hears 401 whatever it
  * sent, and nothing is read before the caller is known. In order:
  *
+ * 0. A phase-gated operation whose feature is off is a 404, whatever was sent.
  * 1. 415 for a body that is not `application/json` (UTF-8): a form or text
  *    body is never applied. An operation that takes a body needs one.
  * 2. The body is parsed (400 malformed, 413 too large).
@@ -23,6 +25,12 @@ import SafeInputMiddleware from '#middleware/safe_input_middleware'
  */
 
 type Json = Record<string, any>
+
+/** As the controllers say it. */
+const DISABLED = {
+  intents: 'Intents are not enabled',
+  eventStore: 'The event store is not enabled',
+}
 
 const bodyParser = new BodyParserMiddleware(bodyParserConfig)
 const safeInput = new SafeInputMiddleware()
@@ -101,6 +109,10 @@ export default class RequestContractMiddleware {
     const operation = operationOf(request.method(), ctx.route?.pattern)
     const schema = operation ? requestBodySchema(operation) : undefined
     const headers = request.headers()
+
+    if (operation?.gated && !features[operation.gated]) {
+      throw new DomainError('E_FEATURE_DISABLED', DISABLED[operation.gated])
+    }
 
     if (READS_BODY.has(request.method()) && (schema || carriesBody(headers))) {
       if (!isJson(headers['content-type'])) {

@@ -51,7 +51,7 @@ export interface Operation {
   /** Error statuses beyond those implied by caller, input and path (401, 403, 404, 422, …). */
   errors?: number[]
   /** Behind FEATURE_INTENTS / FEATURE_EVENT_STORE: 404 E_FEATURE_DISABLED when off. */
-  gated?: boolean
+  gated?: 'intents' | 'eventStore'
   throttled?: boolean
   /** Registered outside production only. */
   devOnly?: boolean
@@ -256,7 +256,7 @@ export const operations: Operation[] = [
     summary: 'The caller’s state as of an instant, rebuilt from their events',
     caller: 'user',
     throttled: true,
-    gated: true,
+    gated: 'eventStore',
     query: stateAtValidator,
     replies: { 200: ok('State', one('State')) },
   },
@@ -464,7 +464,7 @@ export const operations: Operation[] = [
       'connection. Needs the event store (404 E_FEATURE_DISABLED when it is off).',
     ].join(' '),
     caller: 'user',
-    gated: true,
+    gated: 'eventStore',
     throttled: true,
     query: streamAlertsValidator,
     replies: { 200: { description: 'An event stream', contentType: 'text/event-stream' } },
@@ -489,7 +489,7 @@ export const operations: Operation[] = [
     summary: 'The caller’s intents',
     caller: 'user',
     throttled: true,
-    gated: true,
+    gated: 'intents',
     query: listIntentsValidator,
     replies: { 200: ok('A page of intents', list('Intent')) },
   },
@@ -502,7 +502,7 @@ export const operations: Operation[] = [
     description: MARKET_RULE,
     caller: 'user',
     throttled: true,
-    gated: true,
+    gated: 'intents',
     body: createIntentValidator,
     replies: { 201: created('Created', one('Intent')) },
     errors: [409],
@@ -515,7 +515,7 @@ export const operations: Operation[] = [
     summary: 'One intent',
     caller: 'user',
     throttled: true,
-    gated: true,
+    gated: 'intents',
     replies: { 200: ok('Intent', one('Intent')) },
   },
   {
@@ -527,7 +527,7 @@ export const operations: Operation[] = [
     description: `${MARKET_RULE} Checked when the protocol, chain or action changes, on the intent as it will be.`,
     caller: 'user',
     throttled: true,
-    gated: true,
+    gated: 'intents',
     body: updateIntentValidator,
     replies: { 200: ok('Updated', one('Intent')) },
     errors: [409],
@@ -540,7 +540,7 @@ export const operations: Operation[] = [
     summary: 'Cancels an intent (kept, with status `cancelled`)',
     caller: 'user',
     throttled: true,
-    gated: true,
+    gated: 'intents',
     replies: { 200: ok('Cancelled', one('Intent')) },
     errors: [409],
   },
@@ -552,7 +552,7 @@ export const operations: Operation[] = [
     summary: 'What an intent did, with the prepared unsigned transactions',
     caller: 'user',
     throttled: true,
-    gated: true,
+    gated: 'intents',
     query: listExecutionsValidator,
     replies: { 200: ok('A page of executions', list('IntentExecution')) },
   },
@@ -566,7 +566,7 @@ export const operations: Operation[] = [
     summary: 'The caller’s events in commit order; `after` is the cursor',
     caller: 'user',
     throttled: true,
-    gated: true,
+    gated: 'eventStore',
     query: listEventsValidator,
     replies: { 200: ok('A page of events', list('Event')) },
   },

@@ -206,6 +206,8 @@ test.group('Positions | POST /positions/batch', (group) => {
     delete snapshots[3].walletAddress
     delete snapshots[7].walletAddress
     snapshots[5].snapshotAt = new Date(Date.now() + 86_400_000).toISOString()
+    snapshots[6].snapshotAt = new Date(Date.now() + 86_400_000).toISOString()
+    // What the schema says (walletAddress is required in a batch) is checked first, for every item…
     const response = await client
       .post('/api/v1/positions/batch')
       .bearerToken(token)
@@ -215,8 +217,22 @@ test.group('Positions | POST /positions/batch', (group) => {
       response.body().errors.map((e: any) => [e.code, e.field]),
       [
         ['E_VALIDATION_ERROR', 'snapshots.3.walletAddress'],
-        ['E_SNAPSHOT_IN_FUTURE', 'snapshots.5.snapshotAt'],
         ['E_VALIDATION_ERROR', 'snapshots.7.walletAddress'],
+      ]
+    )
+    // …then what only the service can check, again for every item.
+    snapshots[3].walletAddress = WALLET_A
+    snapshots[7].walletAddress = WALLET_A
+    const again = await client
+      .post('/api/v1/positions/batch')
+      .bearerToken(token)
+      .json({ snapshots })
+    again.assertStatus(422)
+    assert.deepEqual(
+      again.body().errors.map((e: any) => [e.code, e.field]),
+      [
+        ['E_SNAPSHOT_IN_FUTURE', 'snapshots.5.snapshotAt'],
+        ['E_SNAPSHOT_IN_FUTURE', 'snapshots.6.snapshotAt'],
       ]
     )
     assert.equal(await count('positions'), 0)
