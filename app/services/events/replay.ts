@@ -2,6 +2,7 @@ import db from '@adonisjs/lucid/services/db'
 import { inOneSnapshot } from '#infrastructure/database/snapshot'
 import { DateTime } from 'luxon'
 import { stateAt } from '#services/events/state_at'
+import { integrateNow } from '#services/events/integrator'
 
 export interface ReplayDifference {
   table: string
@@ -36,6 +37,9 @@ export async function replayInto(schema: string, now = DateTime.utc()): Promise<
     [schema]
   )
   if (exists.length) throw new Error(`schema "${schema}" already exists: replay needs a fresh one`)
+  // Readers see sealed events only: seal what has committed, so the live tables and
+  // the events compared below describe the same changes.
+  await integrateNow()
 
   // One REPEATABLE READ transaction: the users listed, each one's events and the live
   // tables compared all come from one snapshot. Read at different moments, any change
