@@ -463,7 +463,17 @@ export async function checkArchive(
         `insert into archived_blocks values
            (?::bigint, ?::xid8, ?::xid8, ?, decode(?, 'hex'), decode(?, 'hex'), ?, ?, ?::uuid)`,
         // the first block ever links to nothing: a null pg sends as NULL
-        [b.blockNo, b.fromTx, b.toTx, b.events, b.leaves, b.root, b.prevHash, b.hash, archiveId] as RawQueryBindings
+        [
+          b.blockNo,
+          b.fromTx,
+          b.toTx,
+          b.events,
+          b.leaves,
+          b.root,
+          b.prevHash,
+          b.hash,
+          archiveId,
+        ] as RawQueryBindings
       )
       continue
     }

@@ -152,7 +152,7 @@ async function integrateIn(trx: TransactionClientContract): Promise<IntegrationP
  * at once. Not for a caller inside a transaction that wrote events: its own
  * writes cannot be sealed before it commits.
  */
-export async function integrateNow(timeoutMs = 30_000): Promise<void> {
+export async function integrateNow(timeoutMs = 10_000): Promise<void> {
   const { rows } = await db.rawQuery(
     `select pg_snapshot_xmax(pg_current_snapshot())::text as target`
   )

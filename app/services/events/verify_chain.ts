@@ -169,7 +169,12 @@ async function differingLeaf(client: Client): Promise<Problem | null> {
       : d.extra || d.inserted
         ? `${named} was not sealed: inserted`
         : `${named} does not match its sealed leaf: changed`
-  return { kind: 'event', blockNo: d.block_no, position: d.position ?? undefined, message: `${where}: ${what}` }
+  return {
+    kind: 'event',
+    blockNo: d.block_no,
+    position: d.position ?? undefined,
+    message: `${where}: ${what}`,
+  }
 }
 
 /** Every integrated event equal to its journal row's expansion, in the same order. */

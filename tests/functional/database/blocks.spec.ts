@@ -116,11 +116,12 @@ test.group('Event store | journal, integrator and blocks', (group) => {
     assert.equal(pass.block!.blockNo, '1')
     assert.equal(pass.block!.events, 4)
 
-    const { rows: events } = await db.rawQuery(
-      'select * from event_store order by tx, position'
-    )
+    const { rows: events } = await db.rawQuery('select * from event_store order by tx, position')
     assert.deepEqual(
-      events.map((e: any) => [e.aggregate_id === p1 ? 'p1' : e.aggregate_id === p2 ? 'p2' : 'u', e.version]),
+      events.map((e: any) => [
+        e.aggregate_id === p1 ? 'p1' : e.aggregate_id === p2 ? 'p2' : 'u',
+        e.version,
+      ]),
       [
         ['u', 1],
         ['p1', 1],
@@ -351,7 +352,10 @@ test.group('Event store | journal, integrator and blocks', (group) => {
     await tamper(`update event_journal set vals = array[array['x'], array['2'], array['1']]`)
     run = await runVerify()
     run.command.assertFailed()
-    assert.match(run.logs.join('\n'), /BROKEN \(journal\): event at position \d+ differs from journal row/)
+    assert.match(
+      run.logs.join('\n'),
+      /BROKEN \(journal\): event at position \d+ differs from journal row/
+    )
   })
 
   test('versions with a gap are caught even when the blocks were re-sealed over it', async ({
@@ -364,7 +368,10 @@ test.group('Event store | journal, integrator and blocks', (group) => {
     await tamper(RESEAL)
     const run = await runVerify()
     run.command.assertFailed()
-    assert.match(run.logs.join('\n'), /BROKEN \(version\).*v3\) does not follow the previous version/)
+    assert.match(
+      run.logs.join('\n'),
+      /BROKEN \(version\).*v3\) does not follow the previous version/
+    )
   })
 
   test('an anchor is printed at once, however long a transaction runs', async ({ assert }) => {
