@@ -37,7 +37,7 @@ export default class EventsVerify extends BaseCommand {
         const check = await checkArchive(trx, file)
         if (check.problem) return this.fail(`ARCHIVE ${file}: ${check.problem}`)
         this.logger.success(
-          `archive ${file}: ${check.events} events in ${check.blocks} blocks, chained into the store`
+          `archive ${file}: ${check.events} events, chained into the store (${check.blocks} blocks)`
         )
       }
       if (this.anchor) {

@@ -66,7 +66,9 @@ export default class extends BaseSchema {
              and metadata is not null and occurred_at is not null)
           or (items is not null and aggregate_ids is null)
         ),
-        constraint event_journal_aggregate_type_format check (aggregate_type ~ '^[a-z][a-z0-9_]{0,63}$')
+        -- as migration 22 writes format checks: no counted repetition
+        constraint event_journal_aggregate_type_format check (
+          length(aggregate_type) <= 64 and aggregate_type ~ '^[a-z][a-z0-9_]*$')
       )
     `)
     this.schema.raw('create index event_journal_tx_index on event_journal (tx)')
@@ -149,6 +151,32 @@ export default class extends BaseSchema {
         select encode(sha256(convert_to(
           block_no::text || E'\\n' || from_tx::text || E'\\n' || to_tx::text || E'\\n' ||
           events::text || E'\\n' || encode(root, 'hex') || E'\\n' || coalesce(prev_hash, ''), 'UTF8')), 'hex')
+      $$
+    `)
+    // The integrator's bound: every transaction of THIS database below it has ended,
+    // and none can start below it any more. pg_snapshot_xmin() would do, but it counts
+    // every database of the cluster: an idle transaction elsewhere would stall sealing
+    // here. The snapshot's xmax is taken first, then the running transactions are read
+    // (the statistics snapshot cleared, so they are read now): one that starts between
+    // the two has an xid at or above xmax. 32-bit xids are widened against xmax.
+    this.schema.raw(`
+      create or replace function event_store_horizon() returns xid8 language plpgsql volatile as $$
+      declare
+        xmax bigint := pg_snapshot_xmax(pg_current_snapshot())::text::bigint;
+        oldest bigint;
+      begin
+        perform pg_stat_clear_snapshot();
+        select min(xmax - (((xmax % 4294967296) - t.x::text::bigint) % 4294967296 + 4294967296) % 4294967296)
+          into oldest
+        from (
+          select a.backend_xid as x from pg_stat_activity a
+          where a.datname = current_database() and a.backend_xid is not null
+            and a.pid <> pg_backend_pid()
+          union all
+          select p.transaction from pg_prepared_xacts p where p.database = current_database()
+        ) t;
+        return least(xmax, coalesce(oldest, xmax))::text::xid8;
+      end
       $$
     `)
     // What readers may see: every event below it is integrated and sealed, and no
@@ -247,6 +275,7 @@ export default class extends BaseSchema {
     this.schema.raw('drop function if exists event_store_blocks_reject_change()')
     this.schema.raw('drop table if exists event_journal')
     this.schema.raw('drop function if exists event_store_sealed_bound()')
+    this.schema.raw('drop function if exists event_store_horizon()')
     this.schema.raw(
       'drop function if exists event_block_hash(bigint, xid8, xid8, int, bytea, text)'
     )

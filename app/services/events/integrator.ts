@@ -26,9 +26,10 @@ type Client = Pick<QueryClientContract, 'rawQuery'>
 /**
  * One integration pass (docs/adr/0007), in one transaction:
  *
- * 1. the bound: the oldest transaction still running (pg_snapshot_xmin). Every
- *    transaction below it has ended, and none can start below it any more, so
- *    the events with tx below it are final — committed or never to be.
+ * 1. the bound: the oldest transaction of this database still running
+ *    (event_store_horizon(), migration 26). Every transaction below it has
+ *    ended, and none can start below it any more, so the events with tx below
+ *    it are final — committed or never to be.
  * 2. the journal rows of [previous bound, bound) become event rows, in
  *    commit-safe order (tx, journal row, ordinal); their versions are assigned
  *    here, the one writer of journal-fed streams.
@@ -57,7 +58,7 @@ async function integrateIn(trx: TransactionClientContract): Promise<IntegrationP
 
   const { rows: bounds } = await trx.rawQuery(
     `select b.block_no::text as block_no, b.to_tx::text as from_tx, b.hash as prev_hash,
-            pg_snapshot_xmin(pg_current_snapshot())::text as to_tx
+            event_store_horizon()::text as to_tx
      from (select 1) one
      left join lateral (
        select block_no, to_tx, hash from event_store_blocks order by block_no desc limit 1
