@@ -32,7 +32,8 @@ export default class EventsVerify extends BaseCommand {
       // million events takes longer.
       await trx.rawQuery('set local statement_timeout = 0')
       const report = await verifyStore(trx)
-      if (report.problem) return this.fail(`BROKEN (${report.problem.kind}): ${report.problem.message}`)
+      if (report.problem)
+        return this.fail(`BROKEN (${report.problem.kind}): ${report.problem.message}`)
       for (const file of this.archive ?? []) {
         const check = await checkArchive(trx, file)
         if (check.problem) return this.fail(`ARCHIVE ${file}: ${check.problem}`)

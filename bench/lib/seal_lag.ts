@@ -47,5 +47,10 @@ export async function sealLag(pool: pg.Pool, sinceId: string, waitMs = 120_000) 
     [sinceId]
   )
   const r = rows[0]
-  return { appends: r.n as number, p50: r.p50 as number, p99: r.p99 as number, max: r.max as number }
+  return {
+    appends: r.n as number,
+    p50: r.p50 as number,
+    p99: r.p99 as number,
+    max: r.max as number,
+  }
 }
