@@ -49,8 +49,8 @@ export async function sealLag(pool: pg.Pool, sinceId: string, waitMs = 120_000) 
   const r = rows[0]
   return {
     appends: r.n as number,
-    p50: r.p50 as number,
-    p99: r.p99 as number,
-    max: r.max as number,
+    p50: Number(r.p50),
+    p99: Number(r.p99),
+    max: Number(r.max),
   }
 }

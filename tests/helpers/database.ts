@@ -1,4 +1,5 @@
 import db from '@adonisjs/lucid/services/db'
+import { INTEGRATOR_LOCK } from '#services/events/integrator'
 
 /**
  * Runs `statement` and returns the SQLSTATE it failed with, or null when it
@@ -30,6 +31,8 @@ const APPEND_ONLY = [
 /** Deletes every row the tests wrote, children first; the append-only tables need their guard lifted. */
 export async function truncateAll() {
   await db.transaction(async (trx) => {
+    // an integrator pass running in this process (or a worker) would deadlock with the locks below
+    await trx.rawQuery('select pg_advisory_xact_lock(?)', [INTEGRATOR_LOCK])
     for (const table of APPEND_ONLY) {
       await trx.rawQuery(`alter table ${table} disable trigger ${table}_no_truncate`)
     }

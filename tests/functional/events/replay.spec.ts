@@ -27,7 +27,11 @@ test.group('Event store | node ace events:replay --into', (group) => {
   // committed rows: events are sealed by the integrator after commit (docs/adr/0007)
   group.each.setup(async () => {
     await truncateAll()
-    return () => truncateAll()
+    return async () => {
+      await db.rawQuery('drop schema if exists replay_clean cascade')
+      await db.rawQuery('drop schema if exists replay_dirty cascade')
+      await truncateAll()
+    }
   })
 
   test('rebuilds the read side from events alone and finds no difference; an unrecorded change is reported', async ({
