@@ -158,7 +158,8 @@ export default class extends BaseSchema {
     // every database of the cluster: an idle transaction elsewhere would stall sealing
     // here. The snapshot's xmax is taken first, then the running transactions are read
     // (the statistics snapshot cleared, so they are read now): one that starts between
-    // the two has an xid at or above xmax. 32-bit xids are widened against xmax.
+    // the two has an xid at or above xmax. 32-bit xids are widened against xmax; running
+    // ones above it (they took their xid after the snapshot) do not lower the bound.
     this.schema.raw(`
       create or replace function event_store_horizon() returns xid8 language plpgsql volatile as $$
       declare
@@ -166,7 +167,10 @@ export default class extends BaseSchema {
         oldest bigint;
       begin
         perform pg_stat_clear_snapshot();
-        select min(xmax - (((xmax % 4294967296) - t.x::text::bigint) % 4294967296 + 4294967296) % 4294967296)
+        -- the signed distance below xmax, in [-2^31, 2^31): a transaction that took its
+        -- xid after the snapshot is above xmax, not four billion transactions below it
+        select min(xmax - ((((xmax % 4294967296) - t.x::text::bigint) % 4294967296
+                            + 4294967296 + 2147483648) % 4294967296 - 2147483648))
           into oldest
         from (
           select a.backend_xid as x from pg_stat_activity a

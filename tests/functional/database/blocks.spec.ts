@@ -303,6 +303,45 @@ test.group('Event store | journal, integrator and blocks', (group) => {
     assert.include(check.logs.join('\n'), 'ANCHOR MISMATCH')
   })
 
+  test('transactions running past the pass, the newest of all, are not sealed over', async ({
+    assert,
+  }) => {
+    const [early, late] = await UserFactory.createMany(2)
+    await note(early.id, { n: 1 })
+    // Its xid is the newest: above the xmax of the integrator's snapshot.
+    const open = await db.transaction()
+    try {
+      await snapshots(late.id, [uuidv7()])
+      await eventRecorder.appendUniform(open, {
+        aggregateType: 'position',
+        eventType: 'position.snapshot_recorded',
+        rows: [uuidv7()],
+        aggregateId: (s) => s,
+        payload: { userId: () => late.id },
+      })
+      // and a second one, newer still: its xid is above the snapshot's xmax
+      const other = await db.transaction()
+      await eventRecorder.append(other, {
+        aggregateType: 'user',
+        aggregateId: early.id,
+        eventType: 'user.preferences_updated',
+        payload: { n: 2 },
+      })
+      const pass = await integrateEvents()
+      await other.commit()
+      const { rows } = await db.rawQuery(
+        `select (select to_tx from event_store_blocks order by block_no desc limit 1) <= pg_current_xact_id() as sane`
+      )
+      assert.isTrue(rows[0].sane, `bound ${pass.block?.toTx} is in the future`)
+    } finally {
+      await open.commit()
+    }
+    await integrated()
+    assert.lengthOf(await db.from('event_store').where('aggregate_type', 'position'), 2)
+    assert.lengthOf(await db.from('event_store').where('aggregate_id', early.id), 2)
+    assert.isNull((await verifyStore()).problem)
+  })
+
   test('a removed whole aggregate is caught without an anchor', async ({ assert }) => {
     await UserFactory.merge({ preferences: { watchAssets: ['USDC'] } }).createMany(2)
     await recordSignal({
