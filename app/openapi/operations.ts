@@ -563,7 +563,8 @@ export const operations: Operation[] = [
     path: '/api/v1/events',
     operationId: 'listEvents',
     tag: 'Events',
-    summary: 'The caller’s events in commit order; `after` is the cursor',
+    summary:
+      'The caller’s sealed events in commit order; `after` is the cursor. An event shows once the integrator has sealed it, within EVENT_MAX_MERGE_DELAY_SECONDS (60 s by default)',
     caller: 'user',
     throttled: true,
     gated: 'eventStore',

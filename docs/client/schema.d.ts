@@ -154,7 +154,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The caller’s events in commit order; `after` is the cursor
+         * The caller’s sealed events in commit order; `after` is the cursor. An event shows once the integrator has sealed it, within EVENT_MAX_MERGE_DELAY_SECONDS (60 s by default)
          * @description Called by a user, with the token from a wallet sign-in.
          *
          *     Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
@@ -737,6 +737,7 @@ export interface components {
             aggregateId: string;
             /** @enum {string} */
             aggregateType: "user" | "position" | "alert" | "intent" | "signal" | "system";
+            /** @description The event’s leaf in the block that sealed it: SHA-256 over its content (docs/adr/0012). */
             hash: string;
             metadata: {
                 actor: ("user" | "service" | "system") | null;
