@@ -348,6 +348,44 @@ test.group('Contract | the caller is known before the body is read', (group) => 
     assert.isAbove(checked, 40)
   })
 
+  test('every route reads its input through the contract', async ({ assert }) => {
+    const doc = openApiDocument() as Json
+    const user = await UserFactory.create()
+    const tokens: Json = {
+      userToken: await userToken(user),
+      serviceToken: await serviceToken(['positions:write', 'signals:write']),
+    }
+    let checked = 0
+    for (const [path, item] of Object.entries(doc.paths as Json)) {
+      for (const [method, op] of Object.entries(item as Json)) {
+        const scheme = Object.keys(op.security[0] ?? {})[0]
+        const headers: Json =
+          scheme === 'telegramSecret'
+            ? { 'x-telegram-bot-api-secret-token': 'test-webhook-secret' }
+            : tokens[scheme]
+              ? { authorization: `Bearer ${tokens[scheme]}` }
+              : {}
+        const url = path.replace('{id}', '01900000-0000-7000-8000-000000000000')
+        if (method === 'get') {
+          // Only API routes read their query strings (SafeInput): NUL there is a 422.
+          if (!path.startsWith('/api/') || op.operationId === 'streamAlerts') continue
+          const response = await raw('GET', `${url}?q=%00`, { headers })
+          assert.oneOf(response.status, [404, 422], `${method} ${path}`)
+          if (response.status === 404)
+            assert.equal(response.body.errors[0].code, 'E_FEATURE_DISABLED')
+        } else {
+          const response = await raw(method.toUpperCase(), url, {
+            headers: { ...headers, 'content-type': 'text/plain' },
+            body: 'x',
+          })
+          assert.equal(response.status, 415, `${method} ${path}`)
+        }
+        checked++
+      }
+    }
+    assert.isAbove(checked, 25)
+  })
+
   test('a wrong token and a bad query: 401, not 422', async ({ assert }) => {
     const response = await raw('GET', '/api/v1/alerts?limit=0&cursor=%00', {
       headers: { authorization: 'Bearer oat_nope' },
