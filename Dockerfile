@@ -9,4 +9,5 @@ RUN pnpm install --frozen-lockfile
 COPY . .
 EXPOSE 3333
 # Migrations are idempotent; run them before every start.
-CMD ["sh", "-c", "node ace migration:run --force && node scripts/with-db.js start"]
+# exec: with-db.js becomes PID 1 and gets docker stop's SIGTERM (sh would not pass it on).
+CMD ["sh", "-c", "node ace migration:run --force && exec node scripts/with-db.js start"]

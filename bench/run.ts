@@ -82,15 +82,27 @@ const benches = [
   // only when named: a tool for comparing two checkouts (see the file)
   ...(selected.includes('ab') ? [(await import('./ab.bench.js')).default] : []),
 ]
+// The event integrator runs throughout, as a worker runs it; each benchmark that
+// journals events reports how long its appends waited to be sealed.
+const { startIntegrator, newestJournalId, sealLag } = await import('./lib/seal_lag.js')
+const stopIntegrator = await startIntegrator()
 let failed = 0
 for (const bench of benches) {
   if (selected.length > 0 && !selected.includes(bench.name)) continue
+  const since = await newestJournalId(pool)
   const result = await bench.run(pool, helpers as any)
   if (!result.pass) failed++
   console.log(
     `\n${bench.name}: ${result.metric}\n  api ${result.api}  |  baseline ${result.baseline} (${result.baselineName})  |  ratio ${result.ratio.toFixed(2)}  target ${result.target}  ${result.pass ? 'PASS' : 'MISS'}`
   )
+  const lag = await sealLag(pool, since)
+  if (lag.appends > 0) {
+    console.log(
+      `  seal lag of its ${lag.appends} journal appends: p50 ${lag.p50.toFixed(0)} ms, p99 ${lag.p99.toFixed(0)} ms, max ${lag.max.toFixed(0)} ms`
+    )
+  }
 }
+await stopIntegrator()
 
 await pool.end()
 await app.terminate()

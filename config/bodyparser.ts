@@ -3,26 +3,28 @@ import { defineConfig } from '@adonisjs/core/bodyparser'
 
 export default defineConfig({
   allowedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
+  // JSON only (ADR 0008): any other body is a 415 before it is read
+  // (app/middleware/request_contract_middleware.ts), so no form is ever parsed.
   form: {
-    convertEmptyStringsToNull: true,
-    types: ['application/x-www-form-urlencoded'],
+    convertEmptyStringsToNull: false,
+    types: [],
     limit: '64kb',
   },
   json: {
     // A batch of 1,000 realistic snapshots (a few assets each) is ~1.5 MB.
     limit: env.get('BODY_LIMIT', '4mb'),
     strict: true,
-    // Done by SafeInputMiddleware in one walk; bodyparser's reviver was 5× slower on a batch.
+    // Strings are taken as sent: nothing trims them or turns "" into null (ADR 0008).
     convertEmptyStringsToNull: false,
     trimWhitespaces: false,
-    types: ['application/json', 'application/vnd.api+json'],
+    types: ['application/json'],
   },
   raw: {
     types: [],
   },
   multipart: {
     autoProcess: false,
-    convertEmptyStringsToNull: true,
+    convertEmptyStringsToNull: false,
     processManually: [],
     limit: '1mb',
     types: [],

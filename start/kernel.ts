@@ -12,13 +12,12 @@ server.use([
   () => import('@adonisjs/cors/cors_middleware'),
 ])
 
-// Runs for every request with a matched route.
-router.use([
-  () => import('@adonisjs/core/bodyparser_middleware'),
-  () => import('#middleware/safe_input_middleware'),
-  () => import('@adonisjs/auth/initialize_auth_middleware'),
-])
+// Runs for every request with a matched route. The body is read later, by the
+// request contract each route ends with (start/routes.ts): after its auth.
+router.use([() => import('@adonisjs/auth/initialize_auth_middleware')])
 
 export const middleware = router.named({
   auth: () => import('#middleware/auth_middleware'),
+  telegramSecret: () => import('#middleware/telegram_secret_middleware'),
+  requestContract: () => import('#middleware/request_contract_middleware'),
 })

@@ -24,20 +24,33 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 // A malformed id cannot name anything: it is a 404 like any unknown id.
 router.where('id', { match: UUID })
 
-router.get('/openapi.json', [DocsController, 'openapi'])
-router.get('/docs', [DocsController, 'docs'])
-router.get('/docs/assets/scalar.js', [DocsController, 'script'])
+/*
+ * Last on every route, after its auth and throttle: the body is read and held
+ * to the operation's contract (415, 400, 413, 422) only once the caller is
+ * known, so no token is a 401 whatever was sent (ADR 0008).
+ */
+const readInput = middleware.requestContract()
+
+router
+  .group(() => {
+    router.get('/openapi.json', [DocsController, 'openapi'])
+    router.get('/docs', [DocsController, 'docs'])
+    router.get('/docs/assets/scalar.js', [DocsController, 'script'])
+  })
+  .use(readInput)
 
 // A look for people, never in production: the demo account's key is public.
 if (!app.inProduction) {
-  router.get('/', [DevController, 'statusPage'])
-  router.post('/dev/demo-session', [DevController, 'demoSession']).use(authThrottle)
+  router.get('/', [DevController, 'statusPage']).use(readInput)
+  router.post('/dev/demo-session', [DevController, 'demoSession']).use([authThrottle, readInput])
 }
 
-router.get('/health/live', [HealthController, 'live'])
-router.get('/health/ready', [HealthController, 'ready'])
+router.get('/health/live', [HealthController, 'live']).use(readInput)
+router.get('/health/ready', [HealthController, 'ready']).use(readInput)
 // Telegram's calls: authenticated by the secret token header, not by a user token.
-router.post('/telegram/webhook', [TelegramController, 'webhook'])
+router
+  .post('/telegram/webhook', [TelegramController, 'webhook'])
+  .use([middleware.telegramSecret(), readInput])
 
 router
   .group(() => {
@@ -46,7 +59,7 @@ router
         router.get('/auth/nonce', [AuthController, 'nonce'])
         router.post('/auth/siwe', [AuthController, 'siwe'])
       })
-      .use(authThrottle)
+      .use([authThrottle, readInput])
 
     // Users only
     router
@@ -75,12 +88,12 @@ router
         router.get('/alerts/stream', [AlertsController, 'stream'])
         router.post('/alerts/:id/acknowledge', [AlertsController, 'acknowledge'])
       })
-      .use([middleware.auth({ as: 'user' }), apiThrottle])
+      .use([middleware.auth({ as: 'user' }), apiThrottle, readInput])
 
     // Users (own wallet) or services with positions:write
     router
       .post('/positions', [PositionsController, 'store'])
-      .use([middleware.auth({ as: 'any', abilities: ['positions:write'] }), apiThrottle])
+      .use([middleware.auth({ as: 'any', abilities: ['positions:write'] }), apiThrottle, readInput])
 
     // Users or services
     router
@@ -89,17 +102,25 @@ router
         router.get('/signals/:id', [SignalsController, 'show'])
         router.get('/chains', [ChainsController, 'index'])
       })
-      .use([middleware.auth({ as: 'any' }), apiThrottle])
+      .use([middleware.auth({ as: 'any' }), apiThrottle, readInput])
 
     // Services only
     router
       .post('/positions/batch', [PositionsController, 'storeBatch'])
-      .use([middleware.auth({ as: 'service', abilities: ['positions:write'] }), apiThrottle])
+      .use([
+        middleware.auth({ as: 'service', abilities: ['positions:write'] }),
+        apiThrottle,
+        readInput,
+      ])
     router
       .group(() => {
         router.post('/signals', [SignalsController, 'store'])
         router.post('/signals/:id/acknowledge', [SignalsController, 'acknowledge'])
       })
-      .use([middleware.auth({ as: 'service', abilities: ['signals:write'] }), apiThrottle])
+      .use([
+        middleware.auth({ as: 'service', abilities: ['signals:write'] }),
+        apiThrottle,
+        readInput,
+      ])
   })
   .prefix('/api/v1')

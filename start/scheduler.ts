@@ -7,4 +7,7 @@
 if (process.env.ACE_COMMAND === 'queue:work') {
   const { registerSchedules } = await import('#infrastructure/queue/schedules')
   await registerSchedules()
+  // The event integrator, woken by appends (docs/adr/0012); one pass at a time across workers.
+  const { startIntegratorLoop } = await import('#services/events/integrator_loop')
+  startIntegratorLoop()
 }

@@ -13,7 +13,9 @@ export default class AuthController {
   }
 
   async siwe({ request, response }: HttpContext) {
-    const { message, signature } = await request.validateUsing(siweValidator)
+    const { message, signature } = await request.validateUsing(siweValidator, {
+      data: request.body(),
+    })
     const result = await signInWithEthereum(message, signature as Hex)
     response.header('Cache-Control', 'no-store')
     return response.ok({

@@ -32,7 +32,7 @@ export default class IntentsController {
 
   async store({ auth, request, response }: HttpContext) {
     gate()
-    const input = await request.validateUsing(createIntentValidator)
+    const input = await request.validateUsing(createIntentValidator, { data: request.body() })
     const intent = await createIntent(auth.use('api').getUserOrFail().id, input)
     return response.created({ data: intentToJson(intent) })
   }
@@ -44,7 +44,7 @@ export default class IntentsController {
 
   async update({ auth, params, request }: HttpContext) {
     gate()
-    const patch = await request.validateUsing(updateIntentValidator)
+    const patch = await request.validateUsing(updateIntentValidator, { data: request.body() })
     const intent = await updateIntent(auth.use('api').getUserOrFail().id, params.id, patch)
     return { data: intentToJson(intent) }
   }

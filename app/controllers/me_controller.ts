@@ -38,7 +38,7 @@ export default class MeController {
   }
 
   async update({ auth, request }: HttpContext) {
-    const patch = await request.validateUsing(updateMeValidator)
+    const patch = await request.validateUsing(updateMeValidator, { data: request.body() })
     const { user, webhookSecret } = await updateProfile(auth.use('api').getUserOrFail().id, patch)
     // The secret is shown once, here; it is stored encrypted and never returned again.
     return webhookSecret

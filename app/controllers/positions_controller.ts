@@ -23,7 +23,10 @@ function ingestorOf(ctx: HttpContext): Ingestor {
 export default class PositionsController {
   /** One snapshot: 201 when stored, 200 when this exact snapshot was already recorded. */
   async store(ctx: HttpContext) {
-    const payload = await ctx.request.validateUsing(createSnapshotValidator)
+    const payload = await ctx.request.validateUsing(createSnapshotValidator, {
+      data: ctx.request.body(),
+      meta: { caller: ctx.caller.kind },
+    })
     // The stored row comes back from the insert: no read after the commit.
     const [recorded] = await recordSnapshots(ingestorOf(ctx), [payload], { returnRows: true })
     return ctx.response.status(recorded.created ? 201 : 200).send({
@@ -34,7 +37,9 @@ export default class PositionsController {
 
   /** Up to 1,000 snapshots, all or nothing. */
   async storeBatch(ctx: HttpContext) {
-    const { snapshots } = await ctx.request.validateUsing(createSnapshotBatchValidator)
+    const { snapshots } = await ctx.request.validateUsing(createSnapshotBatchValidator, {
+      data: ctx.request.body(),
+    })
     const recorded = await recordSnapshots(ingestorOf(ctx), snapshots)
     const created = recorded.filter((r) => r.created).length
     return ctx.response.status(201).send({
@@ -78,7 +83,9 @@ export default class PositionsController {
 
   /** Relative price changes applied to the caller's latest snapshot of one position. */
   async simulate({ auth, request }: HttpContext) {
-    const { protocol, chainId, priceChanges } = await request.validateUsing(simulateValidator)
+    const { protocol, chainId, priceChanges } = await request.validateUsing(simulateValidator, {
+      data: request.body(),
+    })
     const result = await simulateLatest(
       auth.use('api').getUserOrFail().id,
       protocol,
@@ -90,7 +97,9 @@ export default class PositionsController {
 
   /** Mutes one position's alerts until an instant. */
   async snooze({ auth, request }: HttpContext) {
-    const { protocol, chainId, until } = await request.validateUsing(snoozeValidator)
+    const { protocol, chainId, until } = await request.validateUsing(snoozeValidator, {
+      data: request.body(),
+    })
     return {
       data: await snoozePosition(auth.use('api').getUserOrFail().id, protocol, chainId ?? 1, until),
     }

@@ -7,7 +7,7 @@ import { signalToJson } from '#transformers/signal_transformer'
 export default class SignalsController {
   /** 201 with the number of alerts it caused; 200 when the same detection was already recorded. */
   async store({ request, response }: HttpContext) {
-    const payload = await request.validateUsing(createSignalValidator)
+    const payload = await request.validateUsing(createSignalValidator, { data: request.body() })
     const result = await recordSignal(payload)
     return response.status(result.created ? 201 : 200).send({
       data: signalToJson(result.signal),

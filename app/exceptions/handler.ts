@@ -1,4 +1,5 @@
 import app from '@adonisjs/core/services/app'
+import router from '@adonisjs/core/services/router'
 import { type HttpContext, ExceptionHandler } from '@adonisjs/core/http'
 import { errors as vineErrors } from '@vinejs/vine'
 import { DomainError, DomainErrors } from '#domain/shared/errors'
@@ -26,6 +27,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   E_FORBIDDEN: 403,
   E_MISSING_ABILITY: 403,
   E_MALFORMED_JSON: 400,
+  E_METHOD_NOT_ALLOWED: 405,
+  E_UNSUPPORTED_MEDIA_TYPE: 415,
   E_REQUEST_ENTITY_TOO_LARGE: 413,
   E_TOO_MANY_REQUESTS: 429,
   E_VALIDATION_ERROR: 422,
@@ -86,6 +89,13 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   )
 }
 
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
+
+/** The methods some route serves on this path; none for an unknown path. */
+function allowedMethods(path: string): string[] {
+  return METHODS.filter((method) => router.match(path, method, false) !== null)
+}
+
 const OUTAGE_LOG_INTERVAL_MS = 10_000
 let outageLog = { loggedAt: 0, unlogged: 0 }
 
@@ -105,7 +115,8 @@ export default class HttpExceptionHandler extends ExceptionHandler {
         errors: messages.map((m) => ({
           code: 'E_VALIDATION_ERROR',
           message: m.message,
-          field: m.field,
+          // The body itself (not a JSON object) has no field path.
+          ...(m.field ? { field: m.field } : {}),
         })),
       }
     }
@@ -217,6 +228,21 @@ export default class HttpExceptionHandler extends ExceptionHandler {
   }
 
   async handle(error: unknown, ctx: HttpContext) {
+    // A known path asked with a method it does not serve: 405 and what it does serve.
+    if ((error as ErrorLike | undefined)?.code === 'E_ROUTE_NOT_FOUND') {
+      const allow = allowedMethods(ctx.request.url())
+      if (allow.length) {
+        ctx.response.header('Allow', allow.join(', '))
+        return ctx.response.status(405).send({
+          errors: [
+            {
+              code: 'E_METHOD_NOT_ALLOWED',
+              message: `${ctx.request.method()} is not served here; allowed: ${allow.join(', ')}`,
+            },
+          ],
+        })
+      }
+    }
     const { status, errors, headers } = this.toApiErrors(error)
     for (const [name, value] of Object.entries(headers ?? {})) {
       ctx.response.header(name, value)

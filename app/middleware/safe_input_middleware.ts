@@ -21,17 +21,6 @@ const shadowsObjectMember = (key: string) => key in Object.prototype || key === 
 
 type Problem = { field: string; message: string; rule: string }
 
-/*
- * bodyparser's JSON normalization (trim strings, '' becomes null) is switched
- * off in config/bodyparser.ts and done here instead, in the walk that visits
- * every string anyway: bodyparser does it with a JSON.parse reviver, which made
- * parsing a 1,000-snapshot batch 5× slower (bench/RESULTS.md).
- */
-function normalized(text: string): string | null {
-  const trimmed = text.trim()
-  return trimmed === '' ? null : trimmed
-}
-
 const unstorableText = (field: string): Problem => ({
   field: field || '(body)',
   message: 'Text must not contain NUL characters or unpaired UTF-16 surrogates',
@@ -39,16 +28,11 @@ const unstorableText = (field: string): Problem => ({
 })
 
 /**
- * The first problem in `value`, depth first. With `normalize`, strings are
- * normalized in place on the way. `path` is the walk's own stack (pushed and
- * popped, copied only into a problem's field).
+ * The first problem in `value`, depth first. Strings are left as sent: nothing
+ * trims them or turns "" into null (ADR 0008). `path` is the walk's own stack
+ * (pushed and popped, copied only into a problem's field).
  */
-function findProblem(
-  value: unknown,
-  path: string[],
-  normalize: boolean,
-  depth = 0
-): Problem | null {
+function findProblem(value: unknown, path: string[], depth = 0): Problem | null {
   if (typeof value === 'string')
     return UNSTORABLE.test(value) ? unstorableText(path.join('.')) : null
   if (!value || typeof value !== 'object') return null
@@ -75,16 +59,13 @@ function findProblem(
         rule: 'reservedKey',
       }
     }
-    let child = container[key]
+    const child = container[key]
     if (typeof child === 'string') {
-      if (normalize) container[key] = child = normalized(child)
-      if (typeof child === 'string' && UNSTORABLE.test(child)) {
-        return unstorableText([...path, key].join('.'))
-      }
+      if (UNSTORABLE.test(child)) return unstorableText([...path, key].join('.'))
       continue
     }
     path.push(key)
-    const found = findProblem(child, path, normalize, depth + 1)
+    const found = findProblem(child, path, depth + 1)
     path.pop()
     if (found) return found
   }
@@ -94,12 +75,9 @@ function findProblem(
 export default class SafeInputMiddleware {
   async handle({ request }: HttpContext, next: NextFn) {
     // Only API routes read their query strings; elsewhere an odd parameter is ignored.
-    const query = request.url().startsWith('/api/') ? findProblem(request.qs(), [], false) : null
-    const body = request.body()
-    const problem = query ?? findProblem(body, [], true)
+    const query = request.url().startsWith('/api/') ? findProblem(request.qs(), []) : null
+    const problem = query ?? findProblem(request.body(), [])
     if (problem) throw new vineErrors.E_VALIDATION_ERROR([problem])
-    // request.all() (what validators read) is a copy made when the body was set
-    request.updateBody(body)
     return next()
   }
 }

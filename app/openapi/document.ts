@@ -12,20 +12,36 @@ const ERROR_TEXT: Record<number, string> = {
   404: 'Not found, not the caller’s, or the feature is off (E_NOT_FOUND, E_FEATURE_DISABLED)',
   409: 'Conflict with the current state (E_CONFLICT, E_INTENT_LIMIT, E_VERSION_CONFLICT)',
   413: 'Body too large (E_REQUEST_ENTITY_TOO_LARGE)',
-  422: 'Validation failed: one entry per bad field, with its path (E_VALIDATION_ERROR, E_INVALID_CURSOR)',
+  415: 'A body that is not `application/json` in UTF-8, or none where the operation takes one (E_UNSUPPORTED_MEDIA_TYPE)',
+  422: 'Validation failed: one entry per bad field, with its path — a wrong value, a missing field, a field the schema does not name, a body that is not a JSON object (E_VALIDATION_ERROR, E_INVALID_CURSOR, and the codes an operation names)',
   429: 'Rate limited; see Retry-After (E_TOO_MANY_REQUESTS)',
+  431: 'The request line or headers are too large (E_HEADERS_TOO_LARGE), answered before any route',
   503: 'The database is unavailable (E_SERVICE_UNAVAILABLE)',
 }
 
-const describes = (value: unknown): value is { toJSONSchema(): object } =>
-  typeof (value as { toJSONSchema?: unknown })?.toJSONSchema === 'function'
+const TAGS: Record<string, string> = {
+  Health: 'Liveness and readiness, for load balancers and orchestrators.',
+  Contract: 'This document and its browsable reference.',
+  Development: 'Pages for newcomers, registered outside production only.',
+  Telegram: 'Linking a Telegram chat, and the webhook Telegram calls.',
+  Auth: 'Sign-In with Ethereum (EIP-4361): nonces, sign-in, logout.',
+  Me: 'The caller’s profile and preferences.',
+  Positions:
+    'Snapshots of lending positions: ingest, reads, sync from the chain, price-shock simulation, snooze.',
+  Chains: 'Chain sync: per chain, the latest block read, lag, errors, staleness.',
+  Signals: 'Market signals from feeds, and the alerts they fan out to.',
+  Alerts: 'The caller’s alerts: list, acknowledge, live stream.',
+  Intents: 'Conditional actions evaluated on every new snapshot (phase-gated).',
+  Events: 'The caller’s events and their state at an instant, from the event store (phase-gated).',
+}
 
 /** The error statuses an operation can answer, from what it takes and who may call it. */
 export function errorStatuses(op: Operation): number[] {
-  const statuses = new Set(op.errors ?? [])
-  if (op.body) [400, 413, 422].forEach((s) => statuses.add(s))
-  // Any body sent is parsed, even where none is expected: malformed or oversized is refused.
-  if (op.method !== 'get') [400, 413].forEach((s) => statuses.add(s))
+  // Any request: a request line or headers over 16 KB are refused before any route.
+  const statuses = new Set([...(op.errors ?? []), 431])
+  if (op.body) [400, 413, 415, 422].forEach((s) => statuses.add(s))
+  // Any body sent is read, even where none is expected: not JSON, malformed or oversized is refused.
+  if (op.method !== 'get') [400, 413, 415].forEach((s) => statuses.add(s))
   // Text PostgreSQL cannot store (NUL, lone surrogates) in a body or an API query: 422.
   if (op.method !== 'get' || op.path.startsWith('/api/')) statuses.add(422)
   if (op.query) statuses.add(422)
@@ -41,16 +57,16 @@ export function errorStatuses(op: Operation): number[] {
 }
 
 function security(op: Operation) {
-  const abilities = op.abilities ?? []
   switch (op.caller) {
     case 'public':
       return []
     case 'user':
       return [{ userToken: [] }]
+    // Abilities are not OAuth scopes (an http scheme has none): the description names them.
     case 'service':
-      return [{ serviceToken: abilities }]
+      return [{ serviceToken: [] }]
     case 'any':
-      return [{ userToken: [] }, { serviceToken: abilities }]
+      return [{ userToken: [] }, { serviceToken: [] }]
     case 'telegram':
       return [{ telegramSecret: [] }]
   }
@@ -79,6 +95,47 @@ function pathParameters(op: Operation) {
   }))
 }
 
+const CALLERS: Record<Operation['caller'], string> = {
+  public: 'Anyone may call it, without a token.',
+  user: 'Called by a user, with the token from a wallet sign-in.',
+  service: 'Called by a service, with a service token.',
+  any: 'Called by a user or by a service.',
+  telegram: 'Called by Telegram, with the secret-token header.',
+}
+
+/** Who may call, with which abilities: every operation says it in words too. */
+function whoMayCall(op: Operation): string {
+  const abilities = op.abilities?.map((a) => `\`${a}\``).join(' and ')
+  if (!abilities) return CALLERS[op.caller]
+  return `${CALLERS[op.caller]} A service token needs the ${abilities} ability (403 E_MISSING_ABILITY otherwise).`
+}
+
+const describes = (value: unknown): value is { toJSONSchema(): object } =>
+  typeof (value as { toJSONSchema?: unknown })?.toJSONSchema === 'function'
+
+const bodySchemas = new WeakMap<Operation, Schema>()
+
+/** The JSON Schema of an operation's body, as published: from its validator where it has one. */
+export function requestBodySchema(op: Operation): Schema | undefined {
+  if (!op.body) return undefined
+  let schema = bodySchemas.get(op)
+  if (!schema) {
+    schema = (describes(op.body) ? op.body.toJSONSchema() : op.body) as Schema
+    bodySchemas.set(op, schema)
+  }
+  return schema
+}
+
+let byRoute: Map<string, Operation> | undefined
+
+/** The operation a matched route serves: `('PATCH', '/api/v1/me')`. HEAD is its GET. */
+export function operationOf(method: string, pattern: string | undefined): Operation | undefined {
+  if (!pattern) return undefined
+  byRoute ??= new Map(operations.map((op) => [`${op.method.toUpperCase()} ${op.path}`, op]))
+  const m = method.toUpperCase() === 'HEAD' ? 'GET' : method.toUpperCase()
+  return byRoute.get(`${m} ${pattern}`)
+}
+
 function reply(r: Reply) {
   if (!r.schema && !r.contentType) return { description: r.description }
   return {
@@ -93,9 +150,10 @@ function operationObject(op: Operation) {
   for (const status of errorStatuses(op)) {
     responses[status] ??= { $ref: `#/components/responses/Error${status}` }
   }
-  const body = op.body ? (describes(op.body) ? op.body.toJSONSchema() : op.body) : undefined
+  const body = requestBodySchema(op)
   const descriptionParts = [
     op.description,
+    whoMayCall(op),
     op.gated && 'Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.',
     op.devOnly && 'Outside production only.',
   ].filter(Boolean)
@@ -103,7 +161,7 @@ function operationObject(op: Operation) {
     operationId: op.operationId,
     tags: [op.tag],
     summary: op.summary,
-    ...(descriptionParts.length ? { description: descriptionParts.join('\n\n') } : {}),
+    description: descriptionParts.join('\n\n'),
     security: security(op),
     parameters: [...pathParameters(op), ...queryParameters(op)],
     ...(body
@@ -145,11 +203,22 @@ function build() {
         'amounts, USD values, prices and health factors decimal strings. Every error is',
         '`{ errors: [{ code, message, field? }] }`. A user only ever sees their own rows:',
         'another user’s resource is a 404.',
+        '\n\nRequests are held to this document (ADR 0008): a body is `application/json` in UTF-8',
+        '(415 otherwise), a JSON object where an object is described, and holds only the fields',
+        'its schema names (422 naming each other field by its path). Strings are taken as sent:',
+        'nothing is trimmed and `""` is not null; null clears a nullable field. The token is',
+        'checked before the body is read: without a valid one the answer is 401 whatever the body.',
+        'A method a path does not serve is a 405 with `Allow`; an unknown path a 404.',
+        'Unknown query parameters are ignored.',
       ].join(' '),
-      license: { name: 'MIT', identifier: 'MIT' },
+      contact: { name: 'DeFi Assistant API maintainers' },
+      license: { name: 'MIT', url: 'https://spdx.org/licenses/MIT.html' },
     },
     servers: [{ url: '/' }],
-    tags: [...new Set(operations.map((op) => op.tag))].map((name) => ({ name })),
+    tags: [...new Set(operations.map((op) => op.tag))].map((name) => ({
+      name,
+      description: TAGS[name],
+    })),
     paths,
     components: {
       schemas: componentSchemas,

@@ -51,7 +51,7 @@ export interface Operation {
   /** Error statuses beyond those implied by caller, input and path (401, 403, 404, 422, …). */
   errors?: number[]
   /** Behind FEATURE_INTENTS / FEATURE_EVENT_STORE: 404 E_FEATURE_DISABLED when off. */
-  gated?: boolean
+  gated?: 'intents' | 'eventStore'
   throttled?: boolean
   /** Registered outside production only. */
   devOnly?: boolean
@@ -65,14 +65,23 @@ const signalRecorded = closed({
   alertsCreated: { type: 'integer', minimum: 0 },
 })
 
+/** Rules on a snapshot the schema cannot state (app/domain/positions/thresholds.ts). */
+const SNAPSHOT_RULE =
+  'A snapshot with collateral and debt gives its `healthFactor` (null: no debt) or liquidation ' +
+  'thresholds (`liquidationThreshold` on its collateral, or `metadata.liquidationThreshold`); ' +
+  'otherwise its health factor cannot be computed: 422 on `healthFactor`. ' +
+  '`metadata.liquidationThreshold` and `metadata.ltv`, where given, are ratios within 0..1 such as ' +
+  '`"0.825"` (422 otherwise).'
+
 /** From the registry itself, so the document lists the markets the check enforces. */
 const MARKET_RULE =
   'The action must be one a transaction can be prepared for: `aave_v3` (alias `aave`) on chains ' +
   `${Object.keys(AAVE_V3).join(', ')}, or \`compound_v3\` (alias \`compound\`) on chain ` +
   `${Object.keys(COMPOUND_V3).join(', ')}, with an asset of that market (Compound v3 debt is ` +
   "repaid in the market's base asset); otherwise 422 on `protocol`, `chainId` or `action.asset`, " +
-  'saying what is supported. A `notify` action prepares no transaction and takes any protocol, ' +
-  'chain and asset.'
+  'saying what is supported. Its `amount` has no more decimals than the token, fits a uint256 in ' +
+  'them, and is not `max` for a `supply` (422 on `action.amount` otherwise). A `notify` action ' +
+  'prepares no transaction and takes any protocol, chain, asset and amount.'
 
 export const operations: Operation[] = [
   // Health and the contract itself
@@ -104,7 +113,13 @@ export const operations: Operation[] = [
     tag: 'Contract',
     summary: 'This document',
     caller: 'public',
-    replies: { 200: ok('OpenAPI 3.1', { type: 'object', required: ['openapi', 'paths'] }) },
+    replies: {
+      200: ok('OpenAPI 3.1', {
+        type: 'object',
+        properties: { openapi: { type: 'string' }, paths: { type: 'object' } },
+        required: ['openapi', 'paths'],
+      }),
+    },
   },
   {
     method: 'get',
@@ -241,7 +256,7 @@ export const operations: Operation[] = [
     summary: 'The caller’s state as of an instant, rebuilt from their events',
     caller: 'user',
     throttled: true,
-    gated: true,
+    gated: 'eventStore',
     query: stateAtValidator,
     replies: { 200: ok('State', one('State')) },
   },
@@ -273,6 +288,7 @@ export const operations: Operation[] = [
     operationId: 'recordSnapshot',
     tag: 'Positions',
     summary: 'Records one snapshot: a user for their own wallet, or a service for any wallet',
+    description: SNAPSHOT_RULE,
     caller: 'any',
     abilities: ['positions:write'],
     throttled: true,
@@ -290,6 +306,7 @@ export const operations: Operation[] = [
     operationId: 'recordSnapshots',
     tag: 'Positions',
     summary: 'Up to 1,000 snapshots in one transaction: all stored or none',
+    description: `${SNAPSHOT_RULE} Every bad snapshot is reported, by its index (\`snapshots.3.healthFactor\`).`,
     caller: 'service',
     abilities: ['positions:write'],
     throttled: true,
@@ -337,6 +354,11 @@ export const operations: Operation[] = [
     operationId: 'simulatePosition',
     tag: 'Positions',
     summary: 'Relative price changes applied to the latest snapshot of one position',
+    description:
+      'Each key of `priceChanges` is a symbol the position holds (422 E_UNKNOWN_ASSET otherwise) and ' +
+      'each change is at least `-1`, a fall of 100 % (422 E_INVALID_PRICE_CHANGE otherwise). 404 ' +
+      'when the caller has no snapshot of that protocol and chain; 422 E_UNKNOWN_THRESHOLDS when ' +
+      'its latest snapshot has debt but neither thresholds nor a health factor to simulate from.',
     caller: 'user',
     throttled: true,
     body: simulateValidator,
@@ -495,7 +517,7 @@ export const operations: Operation[] = [
       'connection. Needs the event store (404 E_FEATURE_DISABLED when it is off).',
     ].join(' '),
     caller: 'user',
-    gated: true,
+    gated: 'eventStore',
     throttled: true,
     query: streamAlertsValidator,
     replies: { 200: { description: 'An event stream', contentType: 'text/event-stream' } },
@@ -520,7 +542,7 @@ export const operations: Operation[] = [
     summary: 'The caller’s intents',
     caller: 'user',
     throttled: true,
-    gated: true,
+    gated: 'intents',
     query: listIntentsValidator,
     replies: { 200: ok('A page of intents', list('Intent')) },
   },
@@ -533,7 +555,7 @@ export const operations: Operation[] = [
     description: MARKET_RULE,
     caller: 'user',
     throttled: true,
-    gated: true,
+    gated: 'intents',
     body: createIntentValidator,
     replies: { 201: created('Created', one('Intent')) },
     errors: [409],
@@ -546,7 +568,7 @@ export const operations: Operation[] = [
     summary: 'One intent',
     caller: 'user',
     throttled: true,
-    gated: true,
+    gated: 'intents',
     replies: { 200: ok('Intent', one('Intent')) },
   },
   {
@@ -558,7 +580,7 @@ export const operations: Operation[] = [
     description: `${MARKET_RULE} Checked when the protocol, chain or action changes, on the intent as it will be.`,
     caller: 'user',
     throttled: true,
-    gated: true,
+    gated: 'intents',
     body: updateIntentValidator,
     replies: { 200: ok('Updated', one('Intent')) },
     errors: [409],
@@ -571,7 +593,7 @@ export const operations: Operation[] = [
     summary: 'Cancels an intent (kept, with status `cancelled`)',
     caller: 'user',
     throttled: true,
-    gated: true,
+    gated: 'intents',
     replies: { 200: ok('Cancelled', one('Intent')) },
     errors: [409],
   },
@@ -583,7 +605,7 @@ export const operations: Operation[] = [
     summary: 'What an intent did, with the prepared unsigned transactions',
     caller: 'user',
     throttled: true,
-    gated: true,
+    gated: 'intents',
     query: listExecutionsValidator,
     replies: { 200: ok('A page of executions', list('IntentExecution')) },
   },
@@ -594,10 +616,11 @@ export const operations: Operation[] = [
     path: '/api/v1/events',
     operationId: 'listEvents',
     tag: 'Events',
-    summary: 'The caller’s events in commit order; `after` is the cursor',
+    summary:
+      'The caller’s sealed events in commit order; `after` is the cursor. An event shows once the integrator has sealed it, within EVENT_MAX_MERGE_DELAY_SECONDS (60 s by default)',
     caller: 'user',
     throttled: true,
-    gated: true,
+    gated: 'eventStore',
     query: listEventsValidator,
     replies: { 200: ok('A page of events', list('Event')) },
   },

@@ -298,7 +298,12 @@ export const componentSchemas: Record<string, Schema> = {
       },
     }),
     occurredAt: instant,
-    hash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+    hash: {
+      type: 'string',
+      pattern: '^[0-9a-f]{64}$',
+      description:
+        'The event’s leaf in the block that sealed it: SHA-256 over its content (docs/adr/0012).',
+    },
   }),
 
   State: closed({

@@ -1,6 +1,6 @@
 import vine from '@vinejs/vine'
 import { CHANNELS } from '#domain/users/preferences'
-import { pagination } from './rules.js'
+import { cursor, pagination } from './rules.js'
 
 export const listAlertsValidator = vine.create(
   vine.object({
@@ -12,6 +12,4 @@ export const listAlertsValidator = vine.create(
 )
 
 /** `Last-Event-ID` for clients that cannot set headers (a plain EventSource reconnecting by hand). */
-export const streamAlertsValidator = vine.create(
-  vine.object({ lastEventId: vine.string().trim().maxLength(200).optional() })
-)
+export const streamAlertsValidator = vine.create(vine.object({ lastEventId: cursor().optional() }))

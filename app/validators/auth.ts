@@ -5,7 +5,6 @@ export const siweValidator = vine.create(
     message: vine.string().maxLength(4096),
     signature: vine
       .string()
-      .trim()
       .regex(/^0x([0-9a-fA-F]{2})+$/)
       .maxLength(20_000),
   })

@@ -1,38 +1,48 @@
 import vine from '@vinejs/vine'
-import { DECIMAL, SYMBOL, isoInstant, pagination, protocolName } from './rules.js'
+import {
+  DECIMAL,
+  SYMBOL,
+  chainId as chainIdField,
+  chainIdParam,
+  isoInstant,
+  jsonNumber,
+  pagination,
+  protocolName,
+} from './rules.js'
 
 const OPERATORS = ['lt', 'lte', 'gt', 'gte'] as const
 const ACTIONS = ['repay', 'supply', 'withdraw', 'notify'] as const
 /** "max", or a positive decimal: "0" or "0.000" would prepare a transaction that does nothing. */
 const AMOUNT = /^(max|(?!0+(\.0+)?$)(0|[1-9]\d{0,59})(\.\d{1,36})?)$/
 
-const name = vine.string().trim().minLength(1).maxLength(120)
-const cooldownSeconds = vine
-  .number()
+/** Not blank, and no leading or trailing whitespace: taken as sent, never trimmed. */
+const NAME = /^\S(?:[\s\S]*\S)?$/
+const FUTURE = 'In the future (422 otherwise); null: never expires.'
+const name = vine.string().minLength(1).maxLength(120).regex(NAME)
+const cooldownSeconds = jsonNumber()
   .withoutDecimals()
   .range([0, 30 * 24 * 3600])
-const maxExecutions = vine.number().withoutDecimals().range([1, 1_000_000])
-const chainId = vine.number().withoutDecimals().range([1, 2_147_483_647])
+const maxExecutions = jsonNumber().withoutDecimals().range([1, 1_000_000])
 const action = vine.object({
   type: vine.enum(ACTIONS),
-  asset: vine.string().trim().regex(SYMBOL).toUpperCase(),
-  amount: vine.string().trim().maxLength(100).regex(AMOUNT),
+  asset: vine.string().regex(SYMBOL).toUpperCase(),
+  amount: vine.string().maxLength(100).regex(AMOUNT),
 })
 
 export const createIntentValidator = vine.create(
   vine.object({
     name: name.clone().optional(),
     protocol: protocolName(),
-    chainId: chainId.clone(),
+    chainId: chainIdField(),
     condition: vine.object({
       metric: vine.enum(['health_factor'] as const),
       operator: vine.enum(OPERATORS),
-      value: vine.string().trim().regex(DECIMAL).maxLength(60),
+      value: vine.string().regex(DECIMAL).maxLength(60),
     }),
     action: action.clone(),
     cooldownSeconds: cooldownSeconds.clone().optional(),
     maxExecutions: maxExecutions.clone().nullable().optional(),
-    expiresAt: isoInstant().nullable().optional(),
+    expiresAt: isoInstant(FUTURE).nullable().optional(),
   })
 )
 
@@ -43,11 +53,11 @@ export const updateIntentValidator = vine.create(
     status: vine.enum(['active', 'paused'] as const).optional(),
     /** Where and what it acts on: checked again as a whole, as on create. */
     protocol: protocolName().optional(),
-    chainId: chainId.clone().optional(),
+    chainId: chainIdField().optional(),
     action: action.clone().optional(),
     cooldownSeconds: cooldownSeconds.clone().optional(),
     maxExecutions: maxExecutions.clone().nullable().optional(),
-    expiresAt: isoInstant().nullable().optional(),
+    expiresAt: isoInstant(FUTURE).nullable().optional(),
   })
 )
 
@@ -57,7 +67,7 @@ export const listIntentsValidator = vine.create(
       .enum(['active', 'paused', 'triggered', 'cancelled', 'expired'] as const)
       .optional(),
     protocol: protocolName().optional(),
-    chainId: chainId.clone().optional(),
+    chainId: chainIdParam().optional(),
     ...pagination,
   })
 )

@@ -1,6 +1,9 @@
 import vine from '@vinejs/vine'
 import {
+  chainId,
+  chainIdParam,
   decimalString,
+  defaultValue,
   isoInstant,
   walletAddress,
   pagination,
@@ -8,40 +11,80 @@ import {
   protocolName,
   SIGNED_DECIMAL,
   UNIT_INTERVAL,
+  WALLET,
 } from './rules.js'
 
 export const MAX_BATCH = 1000
 const MAX_ASSETS = 64
 
 const asset = vine.object({
-  symbol: vine.string().trim().regex(SYMBOL),
+  symbol: vine.string().regex(SYMBOL),
   amount: decimalString(),
   valueUsd: decimalString(),
   priceUsd: decimalString().optional(),
   address: vine
     .string()
-    .trim()
     .regex(/^0x[0-9a-fA-F]{40}$/)
     .optional(),
-  liquidationThreshold: vine.string().trim().regex(UNIT_INTERVAL).optional(),
+  liquidationThreshold: vine.string().regex(UNIT_INTERVAL).optional(),
 })
 
-const snapshot = vine.object({
-  walletAddress: walletAddress().optional(),
+/** Who is calling, passed by the controller: the wallet rule depends on it. */
+export interface IngestMeta {
+  caller: 'user' | 'service'
+}
+
+/*
+ * A service has no wallet of its own: it must say whose snapshot this is. A
+ * user may leave it out (their own wallet) and may only name their own (403).
+ * The document states it on the field (the schema cannot see the token).
+ */
+const walletOfService = vine.createRule(
+  (value, _options, field) => {
+    if (value === undefined && (field.meta as Partial<IngestMeta>).caller === 'service') {
+      field.report('The {{ field }} field is required for a service token', 'walletRequired', field)
+    }
+  },
+  {
+    name: 'walletOfService',
+    implicit: true,
+    toJSONSchema: (schema) =>
+      void (schema.description =
+        'Whose position this is. Required when the caller is a service token (422 otherwise); a user may leave it out (their own wallet) and may only name their own (403 E_FORBIDDEN_WALLET otherwise).'),
+  }
+)
+
+const snapshotFields = {
   protocol: protocolName(),
-  chainId: vine.number().withoutDecimals().range([1, 2_147_483_647]).optional(),
+  chainId: chainId().use(defaultValue(1)).optional(),
   healthFactor: decimalString().nullable().optional(),
   collateral: vine.array(asset).maxLength(MAX_ASSETS),
   debt: vine.array(asset).maxLength(MAX_ASSETS),
   metadata: vine.object({}).allowUnknownProperties().optional(),
-  snapshotAt: isoInstant(),
-})
+  snapshotAt: isoInstant(
+    'At most 5 minutes ahead of the server’s clock (422 E_SNAPSHOT_IN_FUTURE otherwise).'
+  ),
+}
 
-export const createSnapshotValidator = vine.create(snapshot)
+export const createSnapshotValidator = vine.create(
+  vine.object({
+    walletAddress: vine
+      .string()
+      .regex(WALLET)
+      .use(walletOfService())
+      .transform((value) => value.toLowerCase())
+      .optional(),
+    ...snapshotFields,
+  })
+)
 
+/** Only services write batches: every snapshot names its wallet. */
 export const createSnapshotBatchValidator = vine.create(
   vine.object({
-    snapshots: vine.array(snapshot.clone()).minLength(1).maxLength(MAX_BATCH),
+    snapshots: vine
+      .array(vine.object({ walletAddress: walletAddress(), ...snapshotFields }))
+      .minLength(1)
+      .maxLength(MAX_BATCH),
   })
 )
 
@@ -49,14 +92,14 @@ export const createSnapshotBatchValidator = vine.create(
 export const latestPositionsValidator = vine.create(
   vine.object({
     protocol: protocolName().optional(),
-    chainId: vine.number().withoutDecimals().range([1, 2_147_483_647]).optional(),
+    chainId: chainIdParam().optional(),
   })
 )
 
 export const positionHistoryValidator = vine.create(
   vine.object({
     protocol: protocolName().optional(),
-    chainId: vine.number().withoutDecimals().range([1, 2_147_483_647]).optional(),
+    chainId: chainIdParam().optional(),
     from: isoInstant().optional(),
     to: isoInstant().optional(),
     ...pagination,
@@ -66,15 +109,17 @@ export const positionHistoryValidator = vine.create(
 export const simulateValidator = vine.create(
   vine.object({
     protocol: protocolName(),
-    chainId: vine.number().withoutDecimals().range([1, 2_147_483_647]).optional(),
-    priceChanges: vine.record(vine.string().trim().regex(SIGNED_DECIMAL)),
+    chainId: chainId().use(defaultValue(1)).optional(),
+    priceChanges: vine.record(vine.string().regex(SIGNED_DECIMAL)),
   })
 )
 
 export const snoozeValidator = vine.create(
   vine.object({
     protocol: protocolName(),
-    chainId: vine.number().withoutDecimals().range([1, 2_147_483_647]).optional(),
-    until: isoInstant(),
+    chainId: chainId().use(defaultValue(1)).optional(),
+    until: isoInstant(
+      'At most 90 days ahead (422 otherwise); an instant in the past lifts the snooze.'
+    ),
   })
 )

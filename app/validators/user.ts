@@ -25,7 +25,6 @@ const ianaZone = vine.createRule(
 /** Only https in production: alerts carry position data. */
 const webhookUrl = vine
   .string()
-  .trim()
   .maxLength(2048)
   .url({ require_protocol: true, protocols: app.inProduction ? ['https'] : ['https', 'http'] })
 
@@ -34,12 +33,12 @@ const preferences = vine.object({
   riskProfile: vine.enum(RISK_PROFILES).nullable().optional(),
   alertThresholds: vine
     .object({
-      healthFactor: vine.number().range([1, 10]).nullable().optional(),
+      healthFactor: vine.number({ strict: true }).range([1, 10]).nullable().optional(),
     })
     .nullable()
     .optional(),
   activeSignals: vine
-    .array(vine.string().trim().regex(LOWER_SNAKE))
+    .array(vine.string().regex(LOWER_SNAKE))
     .maxLength(50)
     .distinct()
     .nullable()
@@ -51,12 +50,12 @@ const preferences = vine.object({
     .nullable()
     .optional(),
   watchAssets: vine
-    .array(vine.string().trim().regex(SYMBOL).toUpperCase())
+    .array(vine.string().regex(SYMBOL).toUpperCase())
     .maxLength(100)
     .distinct()
     .nullable()
     .optional(),
-  timezone: vine.string().trim().maxLength(64).use(ianaZone()).nullable().optional(),
+  timezone: vine.string().maxLength(64).use(ianaZone()).nullable().optional(),
   quietHours: vine
     .object({ start: vine.string().regex(HH_MM), end: vine.string().regex(HH_MM) })
     .nullable()
@@ -72,7 +71,6 @@ export const updateMeValidator = vine.create(
   vine.object({
     email: vine
       .string()
-      .trim()
       .maxLength(254)
       .email()
       // one @, no whitespace (the column's check): email() also takes quoted local

@@ -9,7 +9,9 @@ export interface paths {
         };
         /**
          * A status page for newcomers: the demo user’s positions, signals and alerts
-         * @description Outside production only.
+         * @description Anyone may call it, without a token.
+         *
+         *     Outside production only.
          */
         get: operations["statusPage"];
         put?: never;
@@ -27,7 +29,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller’s alerts, newest first */
+        /**
+         * The caller’s alerts, newest first
+         * @description Called by a user, with the token from a wallet sign-in.
+         */
         get: operations["listAlerts"];
         put?: never;
         post?: never;
@@ -46,7 +51,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Acknowledges an alert (idempotent) */
+        /**
+         * Acknowledges an alert (idempotent)
+         * @description Called by a user, with the token from a wallet sign-in.
+         */
         post: operations["acknowledgeAlert"];
         delete?: never;
         options?: never;
@@ -64,6 +72,8 @@ export interface paths {
         /**
          * Server-Sent Events: the caller’s new alerts and status changes as they happen
          * @description Each message is one alert event from the event store: `event:` is its type (`alert.created`, `alert.sent`, `alert.failed`, `alert.acknowledged`), `data:` the alert as `GET /alerts` shows it (JSON), and `id:` an opaque resume token. Reconnect with the last id in `Last-Event-ID` (or `?lastEventId=`) to receive everything after it, with no gap and no repeat. A comment line is sent every 15 s to keep proxies from closing the connection. Needs the event store (404 E_FEATURE_DISABLED when it is off).
+         *
+         *     Called by a user, with the token from a wallet sign-in.
          *
          *     Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
          */
@@ -85,7 +95,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revokes the token used for this call */
+        /**
+         * Revokes the token used for this call
+         * @description Called by a user, with the token from a wallet sign-in.
+         */
         post: operations["authLogout"];
         delete?: never;
         options?: never;
@@ -100,7 +113,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A single-use nonce for a Sign-In with Ethereum message */
+        /**
+         * A single-use nonce for a Sign-In with Ethereum message
+         * @description Anyone may call it, without a token.
+         */
         get: operations["authNonce"];
         put?: never;
         post?: never;
@@ -119,7 +135,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in with a signed EIP-4361 message; the first sign-in creates the user */
+        /**
+         * Sign in with a signed EIP-4361 message; the first sign-in creates the user
+         * @description Anyone may call it, without a token.
+         */
         post: operations["authSiwe"];
         delete?: never;
         options?: never;
@@ -137,6 +156,8 @@ export interface paths {
         /**
          * Chain sync per chain: enabled, the latest block read, lag, the last error, stale
          * @description Every chain of `CHAIN_RPC_URLS` (enabled) and every chain read before but no longer configured (disabled). `stale` is true when no read has succeeded for `CHAIN_STALE_MINUTES` (10); its users then get one in-app alert.
+         *
+         *     Called by a user or by a service.
          */
         get: operations["listChains"];
         put?: never;
@@ -155,8 +176,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The caller’s events in commit order; `after` is the cursor
-         * @description Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
+         * The caller’s sealed events in commit order; `after` is the cursor. An event shows once the integrator has sealed it, within EVENT_MAX_MERGE_DELAY_SECONDS (60 s by default)
+         * @description Called by a user, with the token from a wallet sign-in.
+         *
+         *     Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
          */
         get: operations["listEvents"];
         put?: never;
@@ -176,13 +199,17 @@ export interface paths {
         };
         /**
          * The caller’s intents
-         * @description Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
+         * @description Called by a user, with the token from a wallet sign-in.
+         *
+         *     Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
          */
         get: operations["listIntents"];
         put?: never;
         /**
          * “If my health factor drops below 1.2, repay 1000 USDT”
-         * @description The action must be one a transaction can be prepared for: `aave_v3` (alias `aave`) on chains 1, 10, 137, 8453, 42161, or `compound_v3` (alias `compound`) on chain 1, with an asset of that market (Compound v3 debt is repaid in the market's base asset); otherwise 422 on `protocol`, `chainId` or `action.asset`, saying what is supported. A `notify` action prepares no transaction and takes any protocol, chain and asset.
+         * @description The action must be one a transaction can be prepared for: `aave_v3` (alias `aave`) on chains 1, 10, 137, 8453, 42161, or `compound_v3` (alias `compound`) on chain 1, with an asset of that market (Compound v3 debt is repaid in the market's base asset); otherwise 422 on `protocol`, `chainId` or `action.asset`, saying what is supported. Its `amount` has no more decimals than the token, fits a uint256 in them, and is not `max` for a `supply` (422 on `action.amount` otherwise). A `notify` action prepares no transaction and takes any protocol, chain, asset and amount.
+         *
+         *     Called by a user, with the token from a wallet sign-in.
          *
          *     Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
          */
@@ -202,21 +229,27 @@ export interface paths {
         };
         /**
          * One intent
-         * @description Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
+         * @description Called by a user, with the token from a wallet sign-in.
+         *
+         *     Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
          */
         get: operations["getIntent"];
         put?: never;
         post?: never;
         /**
          * Cancels an intent (kept, with status `cancelled`)
-         * @description Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
+         * @description Called by a user, with the token from a wallet sign-in.
+         *
+         *     Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
          */
         delete: operations["cancelIntent"];
         options?: never;
         head?: never;
         /**
          * Renames, pauses or resumes an intent, or changes its limits, market or action
-         * @description The action must be one a transaction can be prepared for: `aave_v3` (alias `aave`) on chains 1, 10, 137, 8453, 42161, or `compound_v3` (alias `compound`) on chain 1, with an asset of that market (Compound v3 debt is repaid in the market's base asset); otherwise 422 on `protocol`, `chainId` or `action.asset`, saying what is supported. A `notify` action prepares no transaction and takes any protocol, chain and asset. Checked when the protocol, chain or action changes, on the intent as it will be.
+         * @description The action must be one a transaction can be prepared for: `aave_v3` (alias `aave`) on chains 1, 10, 137, 8453, 42161, or `compound_v3` (alias `compound`) on chain 1, with an asset of that market (Compound v3 debt is repaid in the market's base asset); otherwise 422 on `protocol`, `chainId` or `action.asset`, saying what is supported. Its `amount` has no more decimals than the token, fits a uint256 in them, and is not `max` for a `supply` (422 on `action.amount` otherwise). A `notify` action prepares no transaction and takes any protocol, chain, asset and amount. Checked when the protocol, chain or action changes, on the intent as it will be.
+         *
+         *     Called by a user, with the token from a wallet sign-in.
          *
          *     Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
          */
@@ -232,7 +265,9 @@ export interface paths {
         };
         /**
          * What an intent did, with the prepared unsigned transactions
-         * @description Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
+         * @description Called by a user, with the token from a wallet sign-in.
+         *
+         *     Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
          */
         get: operations["listIntentExecutions"];
         put?: never;
@@ -250,14 +285,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller’s profile, preferences with defaults filled in */
+        /**
+         * The caller’s profile, preferences with defaults filled in
+         * @description Called by a user, with the token from a wallet sign-in.
+         */
         get: operations["getMe"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Deep-merges `preferences` (null removes a choice) and sets `email` */
+        /**
+         * Deep-merges `preferences` (null removes a choice) and sets `email`
+         * @description Called by a user, with the token from a wallet sign-in.
+         */
         patch: operations["updateMe"];
         trace?: never;
     };
@@ -270,7 +311,9 @@ export interface paths {
         };
         /**
          * The caller’s state as of an instant, rebuilt from their events
-         * @description Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
+         * @description Called by a user, with the token from a wallet sign-in.
+         *
+         *     Phase-gated: 404 E_FEATURE_DISABLED when the feature is off.
          */
         get: operations["getState"];
         put?: never;
@@ -291,7 +334,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Unlinks the Telegram chat */
+        /**
+         * Unlinks the Telegram chat
+         * @description Called by a user, with the token from a wallet sign-in.
+         */
         delete: operations["unlinkTelegram"];
         options?: never;
         head?: never;
@@ -307,7 +353,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A single-use code and deep link (15 minutes) that links a Telegram chat */
+        /**
+         * A single-use code and deep link (15 minutes) that links a Telegram chat
+         * @description Called by a user, with the token from a wallet sign-in.
+         */
         post: operations["linkTelegram"];
         delete?: never;
         options?: never;
@@ -322,10 +371,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The latest snapshot per (protocol, chainId) */
+        /**
+         * The latest snapshot per (protocol, chainId)
+         * @description Called by a user, with the token from a wallet sign-in.
+         */
         get: operations["listPositions"];
         put?: never;
-        /** Records one snapshot: a user for their own wallet, or a service for any wallet */
+        /**
+         * Records one snapshot: a user for their own wallet, or a service for any wallet
+         * @description A snapshot with collateral and debt gives its `healthFactor` (null: no debt) or liquidation thresholds (`liquidationThreshold` on its collateral, or `metadata.liquidationThreshold`); otherwise its health factor cannot be computed: 422 on `healthFactor`. `metadata.liquidationThreshold` and `metadata.ltv`, where given, are ratios within 0..1 such as `"0.825"` (422 otherwise).
+         *
+         *     Called by a user or by a service. A service token needs the `positions:write` ability (403 E_MISSING_ABILITY otherwise).
+         */
         post: operations["recordSnapshot"];
         delete?: never;
         options?: never;
@@ -340,7 +397,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One snapshot of the caller’s */
+        /**
+         * One snapshot of the caller’s
+         * @description Called by a user, with the token from a wallet sign-in.
+         */
         get: operations["getPosition"];
         put?: never;
         post?: never;
@@ -359,7 +419,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Up to 1,000 snapshots in one transaction: all stored or none */
+        /**
+         * Up to 1,000 snapshots in one transaction: all stored or none
+         * @description A snapshot with collateral and debt gives its `healthFactor` (null: no debt) or liquidation thresholds (`liquidationThreshold` on its collateral, or `metadata.liquidationThreshold`); otherwise its health factor cannot be computed: 422 on `healthFactor`. `metadata.liquidationThreshold` and `metadata.ltv`, where given, are ratios within 0..1 such as `"0.825"` (422 otherwise). Every bad snapshot is reported, by its index (`snapshots.3.healthFactor`).
+         *
+         *     Called by a service, with a service token. A service token needs the `positions:write` ability (403 E_MISSING_ABILITY otherwise).
+         */
         post: operations["recordSnapshots"];
         delete?: never;
         options?: never;
@@ -374,7 +439,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Snapshots, newest first, keyset-paginated */
+        /**
+         * Snapshots, newest first, keyset-paginated
+         * @description Called by a user, with the token from a wallet sign-in.
+         */
         get: operations["positionHistory"];
         put?: never;
         post?: never;
@@ -393,7 +461,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Relative price changes applied to the latest snapshot of one position */
+        /**
+         * Relative price changes applied to the latest snapshot of one position
+         * @description Each key of `priceChanges` is a symbol the position holds (422 E_UNKNOWN_ASSET otherwise) and each change is at least `-1`, a fall of 100 % (422 E_INVALID_PRICE_CHANGE otherwise). 404 when the caller has no snapshot of that protocol and chain; 422 E_UNKNOWN_THRESHOLDS when its latest snapshot has debt but neither thresholds nor a health factor to simulate from.
+         *
+         *     Called by a user, with the token from a wallet sign-in.
+         */
         post: operations["simulatePosition"];
         delete?: never;
         options?: never;
@@ -410,7 +483,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mutes one position’s alerts until an instant */
+        /**
+         * Mutes one position’s alerts until an instant
+         * @description Called by a user, with the token from a wallet sign-in.
+         */
         post: operations["snoozePosition"];
         delete?: never;
         options?: never;
@@ -430,6 +506,8 @@ export interface paths {
         /**
          * Reads the caller’s wallet from every configured chain now and answers the fresh positions
          * @description Aave v3 and Compound v3 on every chain of `CHAIN_RPC_URLS`, at the latest block, through the same ingest as every snapshot (alerts, intents). A position that did not change keeps its newest snapshot. A chain that fails is reported in `meta.chains`, not as an error. Rate-limited per user (`RATE_LIMIT_SYNC_PER_MINUTE`, 6). 404 `E_FEATURE_DISABLED` when chain sync is not configured.
+         *
+         *     Called by a user, with the token from a wallet sign-in.
          */
         post: operations["syncPositions"];
         delete?: never;
@@ -445,10 +523,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Signals (active by default), newest first */
+        /**
+         * Signals (active by default), newest first
+         * @description Called by a user or by a service.
+         */
         get: operations["listSignals"];
         put?: never;
-        /** Records a market signal and fans its alerts out in the same transaction */
+        /**
+         * Records a market signal and fans its alerts out in the same transaction
+         * @description Called by a service, with a service token. A service token needs the `signals:write` ability (403 E_MISSING_ABILITY otherwise).
+         */
         post: operations["recordSignal"];
         delete?: never;
         options?: never;
@@ -463,7 +547,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One signal */
+        /**
+         * One signal
+         * @description Called by a user or by a service.
+         */
         get: operations["getSignal"];
         put?: never;
         post?: never;
@@ -482,7 +569,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Marks a signal acknowledged */
+        /**
+         * Marks a signal acknowledged
+         * @description Called by a service, with a service token. A service token needs the `signals:write` ability (403 E_MISSING_ABILITY otherwise).
+         */
         post: operations["acknowledgeSignal"];
         delete?: never;
         options?: never;
@@ -503,6 +593,8 @@ export interface paths {
          * Signs in as the seeded demo user (its key is public), outside production only
          * @description Signs a SIWE message with the demo wallet’s well-known key and runs the normal sign-in with it.
          *
+         *     Anyone may call it, without a token.
+         *
          *     Outside production only.
          */
         post: operations["demoSession"];
@@ -519,7 +611,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A browsable reference of this document (Scalar), served without any CDN */
+        /**
+         * A browsable reference of this document (Scalar), served without any CDN
+         * @description Anyone may call it, without a token.
+         */
         get: operations["docs"];
         put?: never;
         post?: never;
@@ -536,7 +631,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The reference page’s script, served from this process */
+        /**
+         * The reference page’s script, served from this process
+         * @description Anyone may call it, without a token.
+         */
         get: operations["docsScript"];
         put?: never;
         post?: never;
@@ -553,7 +651,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The process is up */
+        /**
+         * The process is up
+         * @description Anyone may call it, without a token.
+         */
         get: operations["healthLive"];
         put?: never;
         post?: never;
@@ -570,7 +671,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The process can serve traffic (the database answers) */
+        /**
+         * The process can serve traffic (the database answers)
+         * @description Anyone may call it, without a token.
+         */
         get: operations["healthReady"];
         put?: never;
         post?: never;
@@ -587,7 +691,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** This document */
+        /**
+         * This document
+         * @description Anyone may call it, without a token.
+         */
         get: operations["openapi"];
         put?: never;
         post?: never;
@@ -606,7 +713,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Telegram’s updates (authenticated by the secret-token header) */
+        /**
+         * Telegram’s updates (authenticated by the secret-token header)
+         * @description Called by Telegram, with the secret-token header.
+         */
         post: operations["telegramWebhook"];
         delete?: never;
         options?: never;
@@ -690,6 +800,7 @@ export interface components {
             aggregateId: string;
             /** @enum {string} */
             aggregateType: "user" | "position" | "alert" | "intent" | "signal" | "system";
+            /** @description The event’s leaf in the block that sealed it: SHA-256 over its content (docs/adr/0012). */
             hash: string;
             metadata: {
                 actor: ("user" | "service" | "system") | null;
@@ -982,7 +1093,16 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Validation failed: one entry per bad field, with its path (E_VALIDATION_ERROR, E_INVALID_CURSOR) */
+        /** @description A body that is not `application/json` in UTF-8, or none where the operation takes one (E_UNSUPPORTED_MEDIA_TYPE) */
+        Error415: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Validation failed: one entry per bad field, with its path — a wrong value, a missing field, a field the schema does not name, a body that is not a JSON object (E_VALIDATION_ERROR, E_INVALID_CURSOR, and the codes an operation names) */
         Error422: {
             headers: {
                 [name: string]: unknown;
@@ -993,6 +1113,15 @@ export interface components {
         };
         /** @description Rate limited; see Retry-After (E_TOO_MANY_REQUESTS) */
         Error429: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The request line or headers are too large (E_HEADERS_TOO_LARGE), answered before any route */
+        Error431: {
             headers: {
                 [name: string]: unknown;
             };
@@ -1035,6 +1164,7 @@ export interface operations {
                     "text/html": unknown;
                 };
             };
+            431: components["responses"]["Error431"];
         };
     };
     listAlerts: {
@@ -1070,6 +1200,7 @@ export interface operations {
             401: components["responses"]["Error401"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1099,8 +1230,10 @@ export interface operations {
             401: components["responses"]["Error401"];
             404: components["responses"]["Error404"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1128,6 +1261,7 @@ export interface operations {
             404: components["responses"]["Error404"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1150,8 +1284,10 @@ export interface operations {
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1179,6 +1315,7 @@ export interface operations {
             };
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1213,8 +1350,10 @@ export interface operations {
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1241,6 +1380,7 @@ export interface operations {
             401: components["responses"]["Error401"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1277,6 +1417,7 @@ export interface operations {
             404: components["responses"]["Error404"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1314,6 +1455,7 @@ export interface operations {
             404: components["responses"]["Error404"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1342,7 +1484,10 @@ export interface operations {
                         value: string;
                     };
                     cooldownSeconds?: number;
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description An RFC 3339 instant with its offset, between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z (UTC), e.g. 2026-03-03T12:00:00Z. In the future (422 otherwise); null: never expires.
+                     */
                     expiresAt?: string | null;
                     maxExecutions?: number | null;
                     name?: string;
@@ -1368,8 +1513,10 @@ export interface operations {
             404: components["responses"]["Error404"];
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1399,6 +1546,7 @@ export interface operations {
             404: components["responses"]["Error404"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1429,8 +1577,10 @@ export interface operations {
             404: components["responses"]["Error404"];
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1454,7 +1604,10 @@ export interface operations {
                     };
                     chainId?: number;
                     cooldownSeconds?: number;
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description An RFC 3339 instant with its offset, between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z (UTC), e.g. 2026-03-03T12:00:00Z. In the future (422 otherwise); null: never expires.
+                     */
                     expiresAt?: string | null;
                     maxExecutions?: number | null;
                     name?: string | null;
@@ -1482,8 +1635,10 @@ export interface operations {
             404: components["responses"]["Error404"];
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1520,6 +1675,7 @@ export interface operations {
             404: components["responses"]["Error404"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1546,6 +1702,7 @@ export interface operations {
             401: components["responses"]["Error401"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1600,8 +1757,10 @@ export interface operations {
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1631,6 +1790,7 @@ export interface operations {
             404: components["responses"]["Error404"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1653,8 +1813,10 @@ export interface operations {
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1681,8 +1843,10 @@ export interface operations {
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1716,6 +1880,7 @@ export interface operations {
             401: components["responses"]["Error401"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1729,6 +1894,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @default 1 */
                     chainId?: number;
                     collateral: {
                         address?: string;
@@ -1752,8 +1918,12 @@ export interface operations {
                     };
                     /** @description A protocol in lower_snake_case, such as `aave_v3`. The aliases `aave` for `aave_v3` and `compound` for `compound_v3` are accepted and mean the same; the canonical name is what is stored and answered. */
                     protocol: string;
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description An RFC 3339 instant with its offset, between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z (UTC), e.g. 2026-03-03T12:00:00Z. At most 5 minutes ahead of the server’s clock (422 E_SNAPSHOT_IN_FUTURE otherwise).
+                     */
                     snapshotAt: string;
+                    /** @description Whose position this is. Required when the caller is a service token (422 otherwise); a user may leave it out (their own wallet) and may only name their own (403 E_FORBIDDEN_WALLET otherwise). */
                     walletAddress?: string;
                 };
             };
@@ -1792,8 +1962,10 @@ export interface operations {
             403: components["responses"]["Error403"];
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1823,6 +1995,7 @@ export interface operations {
             404: components["responses"]["Error404"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1837,6 +2010,7 @@ export interface operations {
             content: {
                 "application/json": {
                     snapshots: {
+                        /** @default 1 */
                         chainId?: number;
                         collateral: {
                             address?: string;
@@ -1860,9 +2034,12 @@ export interface operations {
                         };
                         /** @description A protocol in lower_snake_case, such as `aave_v3`. The aliases `aave` for `aave_v3` and `compound` for `compound_v3` are accepted and mean the same; the canonical name is what is stored and answered. */
                         protocol: string;
-                        /** Format: date-time */
+                        /**
+                         * Format: date-time
+                         * @description An RFC 3339 instant with its offset, between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z (UTC), e.g. 2026-03-03T12:00:00Z. At most 5 minutes ahead of the server’s clock (422 E_SNAPSHOT_IN_FUTURE otherwise).
+                         */
                         snapshotAt: string;
-                        walletAddress?: string;
+                        walletAddress: string;
                     }[];
                 };
             };
@@ -1888,8 +2065,10 @@ export interface operations {
             403: components["responses"]["Error403"];
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1927,6 +2106,7 @@ export interface operations {
             401: components["responses"]["Error401"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1940,6 +2120,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @default 1 */
                     chainId?: number;
                     priceChanges: {
                         [key: string]: string;
@@ -1965,8 +2146,10 @@ export interface operations {
             401: components["responses"]["Error401"];
             404: components["responses"]["Error404"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -1980,10 +2163,14 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @default 1 */
                     chainId?: number;
                     /** @description A protocol in lower_snake_case, such as `aave_v3`. The aliases `aave` for `aave_v3` and `compound` for `compound_v3` are accepted and mean the same; the canonical name is what is stored and answered. */
                     protocol: string;
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description An RFC 3339 instant with its offset, between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z (UTC), e.g. 2026-03-03T12:00:00Z. At most 90 days ahead (422 otherwise); an instant in the past lifts the snooze.
+                     */
                     until: string;
                 };
             };
@@ -2004,8 +2191,10 @@ export interface operations {
             401: components["responses"]["Error401"];
             404: components["responses"]["Error404"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -2042,8 +2231,10 @@ export interface operations {
             401: components["responses"]["Error401"];
             404: components["responses"]["Error404"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -2081,6 +2272,7 @@ export interface operations {
             401: components["responses"]["Error401"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -2098,9 +2290,15 @@ export interface operations {
                     data?: {
                         [key: string]: unknown;
                     };
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description An RFC 3339 instant with its offset, between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z (UTC), e.g. 2026-03-03T12:00:00Z.
+                     */
                     detectedAt: string;
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description An RFC 3339 instant with its offset, between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z (UTC), e.g. 2026-03-03T12:00:00Z. After detectedAt (422 otherwise).
+                     */
                     expiresAt?: string;
                     /** @enum {unknown} */
                     severity: "low" | "medium" | "high" | "critical";
@@ -2143,8 +2341,10 @@ export interface operations {
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -2174,6 +2374,7 @@ export interface operations {
             404: components["responses"]["Error404"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -2204,8 +2405,10 @@ export interface operations {
             403: components["responses"]["Error403"];
             404: components["responses"]["Error404"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -2232,8 +2435,10 @@ export interface operations {
             };
             400: components["responses"]["Error400"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };
@@ -2255,6 +2460,7 @@ export interface operations {
                     "text/html": unknown;
                 };
             };
+            431: components["responses"]["Error431"];
         };
     };
     docsScript: {
@@ -2275,6 +2481,7 @@ export interface operations {
                     "text/javascript": unknown;
                 };
             };
+            431: components["responses"]["Error431"];
         };
     };
     healthLive: {
@@ -2295,6 +2502,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            431: components["responses"]["Error431"];
         };
     };
     healthReady: {
@@ -2315,6 +2523,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            431: components["responses"]["Error431"];
             /** @description Not ready; `checks` says which dependency failed */
             503: {
                 headers: {
@@ -2341,9 +2550,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        openapi: string;
+                        paths: Record<string, never>;
+                    };
                 };
             };
+            431: components["responses"]["Error431"];
         };
     };
     telegramWebhook: {
@@ -2374,7 +2587,9 @@ export interface operations {
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
+            431: components["responses"]["Error431"];
             503: components["responses"]["Error503"];
         };
     };

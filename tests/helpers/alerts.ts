@@ -1,4 +1,5 @@
 import db from '@adonisjs/lucid/services/db'
+import { integrated } from '#tests/helpers/events'
 
 /** A pending alert on a push channel, as fan-out or the HF rule would leave it. */
 export async function pendingAlert(
@@ -26,6 +27,8 @@ export async function alertRow(id: string) {
 }
 
 export async function eventsOf(aggregateId: string): Promise<string[]> {
+  // alert streams are journal-fed: their events exist once integrated
+  await integrated()
   const rows = await db.from('event_store').where('aggregate_id', aggregateId).orderBy('version')
   return rows.map((r) => r.event_type)
 }

@@ -30,7 +30,7 @@ async function timed(url: string, init: RequestInit = {}) {
 }
 
 /** Opens a request announcing a big body, then sends one byte every `everyMs`. */
-function slowLoris(base: string, everyMs: number) {
+function slowLoris(base: string, everyMs: number, token?: string) {
   const { hostname, port } = new URL(base)
   const socket: Socket = connect(Number(port), hostname)
   const state = { closedAfterMs: -1, bytesSent: 0, response: '' }
@@ -38,7 +38,9 @@ function slowLoris(base: string, everyMs: number) {
   let timer: NodeJS.Timeout | undefined
   socket.on('connect', () => {
     socket.write(
-      'POST /api/v1/positions/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n'
+      'POST /api/v1/positions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+        (token ? `Authorization: Bearer ${token}\r\n` : '') +
+        'Content-Length: 1000000\r\n\r\n'
     )
     timer = setInterval(() => {
       if (!socket.destroyed && socket.writable) {
@@ -119,7 +121,10 @@ test.group('Resilience | abuse', (group) => {
   test('slow-loris bodies are cut off by the request timeout, and do not starve others', async ({
     assert,
   }) => {
-    const clients = Array.from({ length: 50 }, () => slowLoris(base, 200))
+    // With a valid token each (the body is read only once the caller is known, ADR 0008).
+    const owner = await UserFactory.create()
+    const tokens = await Promise.all(Array.from({ length: 50 }, () => userToken(owner)))
+    const clients = tokens.map((token) => slowLoris(base, 200, token))
     await sleep(500)
     // While they trickle, the API still answers at once.
     const started = performance.now()
@@ -143,5 +148,15 @@ test.group('Resilience | abuse', (group) => {
     console.log(
       `slow-loris: 50 connections trickling 1 byte / 200 ms, each cut off after ${Math.min(...cutAfter)}–${Math.max(...cutAfter)} ms with 408; /health/live meanwhile in ${Math.round(liveMs)} ms`
     )
+  }).timeout(60_000)
+
+  test('a slow-loris without a token is answered 401 and its body never read', async ({
+    assert,
+  }) => {
+    const client = slowLoris(base, 200)
+    await Promise.race([client.closed, sleep(REQUEST_TIMEOUT_MS + 10_000)])
+    client.destroy()
+    assert.match(client.state.response, /^HTTP\/1\.1 401/)
+    assert.isBelow(client.state.bytesSent, 100)
   }).timeout(60_000)
 })

@@ -5,9 +5,23 @@ import env from '#start/env'
 import { openApiDocument } from '#openapi/document'
 import { UserFactory } from '#factories/user_factory'
 import { PositionFactory } from '#factories/position_factory'
+import { AlertFactory } from '#factories/alert_factory'
+import { IntentFactory } from '#factories/intent_factory'
+import { SignalFactory } from '#factories/signal_factory'
+import delivery from '#config/delivery'
+import type { User } from '#models'
 import { serviceToken, userToken } from '#tests/helpers/auth'
 import { truncateAll } from '#tests/helpers/database'
 import { assertConformsToDocument } from '#tests/helpers/openapi'
+import {
+  always,
+  asQueryValue,
+  instantBetween,
+  negative,
+  negativeQueryValue,
+  positive,
+  type Override,
+} from '#tests/helpers/schema_data'
 
 /*
  * A property-based fuzzer over every operation of the OpenAPI document:
@@ -392,4 +406,339 @@ test.group('Resilience | fuzzing every route from the OpenAPI document', (group)
     console.log(`fuzz: ${JSON.stringify(tally)}`)
     assert.isAbove(tally.rejected, tally.operations)
   }).timeout(600_000)
+})
+
+// --- the document's word, both ways ------------------------------------------------------------
+/*
+ * The two checks OpenAPI fuzzers run (issue 23), for every operation and every
+ * kind of caller it admits:
+ * - positive data is accepted: a request the document allows, generated from
+ *   its schemas, with valid tokens and ids that exist, is never a 422;
+ * - negative data is rejected: a request the document forbids (one spot of a
+ *   valid body or query broken, a body that is not JSON, the wrong caller) is
+ *   never a 2xx, and writes nothing.
+ * Deterministic: FUZZ_SEED (default 23) and CONTRACT_FUZZ_RUNS per operation,
+ * caller and check (default 25); a failure prints its seed and shrunk input.
+ */
+const CONTRACT_RUNS = Number(process.env.CONTRACT_FUZZ_RUNS ?? 25)
+const SEED = Number(process.env.FUZZ_SEED ?? 23)
+const DAY = 86_400_000
+const MAX_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59)
+
+type CallerKind = 'user' | 'service' | 'public' | 'telegram'
+
+function callersOf(op: Json): CallerKind[] {
+  const security = (op.security ?? []) as Json[]
+  if (security.length === 0) return ['public']
+  return security.map((s) =>
+    'userToken' in s ? 'user' : 'serviceToken' in s ? 'service' : 'telegram'
+  )
+}
+
+interface World {
+  user: User
+  userToken: string
+  serviceToken: string
+  ids: Record<string, string>
+  held: string[]
+}
+
+const integerText = (min: number, max: number) => fc.integer({ min, max }).map(String)
+const ASSETS = ['USDC', 'USDT', 'DAI', 'WETH', 'WBTC'] as const
+/** An action Aave v3 on chain 1 can prepare (the operation's description states the rule). */
+const preparableAction = fc.oneof(
+  fc.record({
+    type: fc.constantFrom('repay', 'withdraw'),
+    asset: fc.constantFrom(...ASSETS),
+    amount: fc.oneof(fc.constant('max'), integerText(1, 1_000_000)),
+  }),
+  fc.record({
+    type: fc.constantFrom('supply', 'notify'),
+    asset: fc.constantFrom(...ASSETS),
+    amount: integerText(1, 1_000_000),
+  })
+)
+const futureInstant = () => instantBetween(Date.now() + DAY, MAX_INSTANT)
+const wallet = fc.stringMatching(/^0x[0-9a-f]{40}$/)
+const amount = integerText(0, 1_000_000)
+
+/**
+ * Rules the document states in words because a JSON Schema cannot say them
+ * (they depend on the caller, on other fields, on the clock or on stored
+ * rows): positive data keeps to them, as a client reading the document would.
+ * `null` leaves a field out. Opaque cursors are only ever the server's own.
+ */
+function contextual(opId: string, caller: CallerKind, world: World) {
+  return (path: string): Override => {
+    const leaf = path.split('.').at(-1)
+    if (['cursor', 'after', 'lastEventId'].includes(path)) return null
+    switch (opId) {
+      case 'recordSnapshot':
+      case 'recordSnapshots': {
+        // A service names the wallet; a user may only name their own.
+        if (leaf === 'walletAddress')
+          return caller === 'user' ? fc.constant(world.user.walletAddress) : always(wallet)
+        // A snapshot with collateral and debt states its health factor or its thresholds.
+        if (leaf === 'healthFactor') return always(amount)
+        if (leaf === 'snapshotAt') return instantBetween(0, Date.now())
+        if (leaf === 'metadata')
+          return fc.dictionary(fc.constantFrom('source', 'block', 'indexer'), fc.string(), {
+            maxKeys: 2,
+          })
+        return undefined
+      }
+      case 'simulatePosition':
+        if (path === 'protocol') return fc.constantFrom('aave_v3', 'aave')
+        if (path === 'chainId') return fc.constant(1)
+        // Symbols the position holds; a price falls by 100 % at most.
+        if (path === 'priceChanges')
+          return fc.dictionary(
+            fc.constantFrom(...world.held),
+            fc.integer({ min: -100, max: 1000 }).map((n) => String(n / 100)),
+            { maxKeys: 2 }
+          )
+        return undefined
+      case 'snoozePosition':
+        // 90 days at most; a past instant lifts a snooze.
+        return path === 'until'
+          ? instantBetween(Date.now() - 30 * DAY, Date.now() + 89 * DAY)
+          : undefined
+      case 'createIntent':
+      case 'updateIntent':
+        if (path === 'protocol') return fc.constantFrom('aave_v3', 'aave')
+        if (path === 'chainId') return fc.constant(1)
+        if (path === 'action') return preparableAction
+        if (path === 'expiresAt') return fc.oneof(fc.constant(null), futureInstant())
+        return undefined
+      case 'recordSignal':
+        // expiresAt after detectedAt
+        if (path === 'detectedAt') return instantBetween(0, Date.UTC(2000, 0, 1))
+        if (path === 'expiresAt') return instantBetween(Date.UTC(2000, 0, 2), MAX_INSTANT)
+        return undefined
+      case 'updateMe':
+        // A zone PostgreSQL's time zone database knows.
+        if (path === 'preferences.timezone')
+          return fc.constantFrom('UTC', 'Europe/Paris', 'America/New_York', 'Asia/Tokyo', null)
+        return undefined
+      default:
+        return undefined
+    }
+  }
+}
+
+interface Request {
+  method: string
+  url: URL
+  headers: Record<string, string>
+  body?: string
+}
+
+async function send(request: Request, streaming: boolean) {
+  const abort = new AbortController()
+  const response = await fetch(request.url, {
+    method: request.method,
+    headers: request.headers,
+    body: request.body,
+    signal: abort.signal,
+  })
+  const type = response.headers.get('content-type') ?? ''
+  let parsed: unknown
+  if (streaming && response.status === 200) abort.abort()
+  else {
+    const text = await response.text()
+    parsed = type.startsWith('application/json') && text ? JSON.parse(text) : text
+    assertConformsToDocument({
+      method: request.method,
+      url: request.url.pathname,
+      status: response.status,
+      contentType: type,
+      headers: Object.fromEntries(response.headers),
+      body: parsed,
+    })
+  }
+  return { status: response.status, body: parsed }
+}
+
+test.group('Resilience | the OpenAPI document, both ways', (group) => {
+  group.setup(async () => {
+    await truncateAll()
+    return () => truncateAll()
+  })
+
+  test('positive data is accepted, negative data is rejected', async ({ assert }) => {
+    const user = await UserFactory.create()
+    const position = await PositionFactory.merge({
+      userId: user.id,
+      walletAddress: user.walletAddress,
+    }).create()
+    const intent = await IntentFactory.merge({ userId: user.id }).create()
+    const alert = await AlertFactory.merge({ userId: user.id }).create()
+    const signal = await SignalFactory.create()
+    const world: World = {
+      user,
+      userToken: await userToken(user),
+      serviceToken: await serviceToken(['positions:write', 'signals:write']),
+      ids: {
+        getPosition: position.id,
+        getSignal: signal.id,
+        acknowledgeSignal: signal.id,
+        acknowledgeAlert: alert.id,
+        getIntent: intent.id,
+        updateIntent: intent.id,
+        cancelIntent: intent.id,
+        listIntentExecutions: intent.id,
+      },
+      held: [...position.collateral, ...position.debt].map((a) => a.symbol),
+    }
+    const tally = { positive: 0, negative: 0, byStatus: {} as Record<string, number> }
+    const started = Date.now()
+
+    // Cancelling first would make later updates of the same intent conflicts: it goes last.
+    const ordered = operations().sort(
+      (a, b) =>
+        Number(a.op.operationId === 'cancelIntent') - Number(b.op.operationId === 'cancelIntent')
+    )
+    for (const [index, operation] of ordered.entries()) {
+      const { op } = operation
+      const streaming = op.operationId === 'streamAlerts'
+      const bodySchema = op.requestBody?.content?.['application/json']?.schema as Json | undefined
+      const queryParams = ((op.parameters ?? []) as Json[]).filter((p) => p.in === 'query')
+      const querySchema: Json = {
+        type: 'object',
+        properties: Object.fromEntries(queryParams.map((p) => [p.name, p.schema])),
+        required: queryParams.filter((p) => p.required).map((p) => p.name),
+        additionalProperties: false,
+      }
+      const allowed = callersOf(op)
+
+      const tokenFor = async (caller: CallerKind | 'none') =>
+        caller === 'user'
+          ? op.operationId === 'authLogout'
+            ? await userToken(user)
+            : world.userToken
+          : caller === 'service'
+            ? world.serviceToken
+            : undefined
+      const request = async (
+        caller: CallerKind | 'none',
+        query: [string, string][],
+        body: { text: string; type: string } | undefined
+      ): Promise<Request> => {
+        const id = world.ids[op.operationId] ?? '01900000-0000-7000-8000-000000000000'
+        const url = new URL(operation.path.replace('{id}', id), base())
+        for (const [k, v] of query) url.searchParams.append(k, v)
+        const headers: Record<string, string> = {}
+        const token = await tokenFor(caller)
+        if (token) headers.authorization = `Bearer ${token}`
+        if (caller === 'telegram') {
+          headers['x-telegram-bot-api-secret-token'] = delivery.telegram.webhookSecret ?? ''
+        }
+        if (body) headers['content-type'] = body.type
+        return { method: operation.method.toUpperCase(), url, headers, body: body?.text }
+      }
+      const tell = (r: Request, status: number, response: unknown) =>
+        `${r.method} ${r.url.pathname}${r.url.search} ${r.body?.slice(0, 600) ?? ''} → ${status}: ${JSON.stringify(response)?.slice(0, 400)}`
+      const count = (kind: 'positive' | 'negative', status: number) => {
+        tally[kind]++
+        tally.byStatus[`${kind} ${status}`] = (tally.byStatus[`${kind} ${status}`] ?? 0) + 1
+      }
+
+      for (const caller of allowed) {
+        const override = contextual(op.operationId, caller, world)
+        const validBody = bodySchema ? positive(bodySchema, override) : undefined
+        const validQuery = positive(querySchema, override).map((q) =>
+          Object.entries(q as Json).map(([k, v]): [string, string] => [k, asQueryValue(v)])
+        )
+        const json = (value: unknown) => ({ text: JSON.stringify(value), type: 'application/json' })
+
+        // Positive: never a 422.
+        await fc.assert(
+          fc.asyncProperty(validQuery, validBody ?? fc.constant(undefined), async (q, b) => {
+            const r = await request(caller, q, b === undefined ? undefined : json(b))
+            const { status, body } = await send(r, streaming)
+            count('positive', status)
+            assert.isBelow(status, 500, tell(r, status, body))
+            assert.notEqual(
+              status,
+              422,
+              `allowed by the document, refused: ${tell(r, status, body)}`
+            )
+          }),
+          { numRuns: CONTRACT_RUNS, seed: SEED + index, endOnFailure: true }
+        )
+
+        // Negative: one spot of the body or the query broken, or a body that is not JSON.
+        const brokenBody = bodySchema
+          ? negative(bodySchema, validBody!).map((broken) => ({
+              query: [] as [string, string][],
+              body: json(broken.value),
+              what: broken.what,
+            }))
+          : undefined
+        const notJson = validBody?.map((value) => ({
+          query: [] as [string, string][],
+          body: { text: JSON.stringify(value), type: 'text/plain' },
+          what: 'a JSON body sent as text/plain',
+        }))
+        const brokenQuery = queryParams.length
+          ? fc.tuple(validQuery, fc.constantFrom(...queryParams)).chain(([q, param]) =>
+              negativeQueryValue(param.schema).map((bad) => ({
+                query: [
+                  ...q.filter(([k]) => k !== param.name),
+                  [param.name, bad] as [string, string],
+                ],
+                body: undefined,
+                what: `${param.name}=${JSON.stringify(bad)}`,
+              }))
+            )
+          : undefined
+        const kinds = [brokenBody, notJson, brokenQuery].filter((k) => k !== undefined)
+        if (kinds.length === 0) continue
+        await fc.assert(
+          fc.asyncProperty(
+            fc.oneof(...kinds),
+            validBody ?? fc.constant(undefined),
+            async (bad, b) => {
+              const body = bad.body ?? (b === undefined ? undefined : json(b))
+              const r = await request(caller, bad.query, body)
+              const before = await writtenRows()
+              const { status, body: answer } = await send(r, streaming)
+              count('negative', status)
+              assert.isBelow(status, 500, tell(r, status, answer))
+              assert.isFalse(
+                status < 300,
+                `forbidden by the document (${bad.what}), accepted: ${tell(r, status, answer)}`
+              )
+              assert.equal(await writtenRows(), before, `${bad.what} → ${status} wrote rows`)
+            }
+          ),
+          { numRuns: CONTRACT_RUNS, seed: SEED + index, endOnFailure: true }
+        )
+      }
+
+      // The wrong caller: a user's token where only services may call, and back.
+      const others = (['user', 'service'] as const).filter(
+        (c) => !allowed.includes(c) && !allowed.includes('public')
+      )
+      for (const caller of others) {
+        const body = bodySchema
+          ? fc.sample(positive(bodySchema, contextual(op.operationId, caller, world)), {
+              numRuns: 1,
+              seed: SEED,
+            })[0]
+          : undefined
+        const r = await request(
+          caller,
+          [],
+          body === undefined ? undefined : { text: JSON.stringify(body), type: 'application/json' }
+        )
+        const { status, body: answer } = await send(r, streaming)
+        count('negative', status)
+        assert.equal(status, 401, `a ${caller} token: ${tell(r, status, answer)}`)
+      }
+    }
+    console.log(
+      `contract fuzz: ${JSON.stringify({ ...tally, seconds: Math.round((Date.now() - started) / 1000) })}`
+    )
+  }).timeout(900_000)
 })

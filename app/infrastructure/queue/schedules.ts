@@ -5,6 +5,8 @@ import EscalateAlertsJob from '#jobs/escalate_alerts_job'
 import SweepDeliveriesJob from '#jobs/sweep_deliveries_job'
 import SendDigestsJob from '#jobs/send_digests_job'
 import ExpireIntentsJob from '#jobs/expire_intents_job'
+import IntegrateEventsJob from '#jobs/integrate_events_job'
+import ExportEventAnchorJob from '#jobs/export_event_anchor_job'
 import SyncChainJob from '#jobs/sync_chain_job'
 import chainSync from '#services/chain/chain_sync'
 
@@ -52,6 +54,13 @@ export async function registerSchedules() {
   )
   await registerSchedule('expire-intents', () =>
     ExpireIntentsJob.schedule({}).id('expire-intents').every('1m').run()
+  )
+  // The event integrator's fallback: workers run its prompt loop too (start/scheduler.ts).
+  await registerSchedule('integrate-events', () =>
+    IntegrateEventsJob.schedule({}).id('integrate-events').every('5s').run()
+  )
+  await registerSchedule('export-event-anchor', () =>
+    ExportEventAnchorJob.schedule({}).id('export-event-anchor').every('1m').run()
   )
   // Retries, alerts released by quiet hours, crashed senders' leases, lost kicks.
   await registerSchedule('sweep-deliveries', () =>

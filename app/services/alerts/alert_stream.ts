@@ -11,15 +11,15 @@ import { decodeCursor, encodeCursor, isTxPosition } from '#services/shared/curso
  * Live alert updates for GET /api/v1/alerts/stream.
  *
  * The source is the event store, read the way GET /events reads it: by
- * (writing transaction, position), and only over transactions older than the
- * oldest one still running. That set never changes again, so a reader that
+ * (writing transaction, position), and only below the newest sealed block's
+ * bound (docs/adr/0012). That set never changes again, so a reader that
  * remembers the last (tx, position) it passed — the SSE `id` — resumes with
  * no gap and no repeat, whatever committed while it was away.
  *
  * One hub per process serves every open stream with one query per wake-up
  * (a LATERAL scan per subscriber over the (user_id, tx, position) index), so
  * the cost grows with the number of events, not streams × polls. It wakes on
- * the `event_store_appended` notification (migration 18) and on a timer: the
+ * the `event_store_appended` notification (a sealed block, migration 26) and on a timer: the
  * timer alone is correct, the notification only makes it prompt.
  */
 
@@ -77,7 +77,7 @@ export async function streamHead(userId: string): Promise<TxPosition> {
     .from('event_store')
     .select(db.raw('tx::text as tx'), db.raw('position::text as position'))
     .where('user_id', userId)
-    .whereRaw('tx < pg_snapshot_xmin(pg_current_snapshot())')
+    .whereRaw('tx < event_store_sealed_bound()')
     .orderBy([
       { column: 'tx', order: 'desc' },
       { column: 'position', order: 'desc' },
@@ -217,7 +217,7 @@ export class AlertStreamHub {
          from event_store e
          where t.ok and e.user_id = c.user_id
            and (e.tx, e.position) > (c.tx, c.pos)
-           and e.tx < pg_snapshot_xmin(pg_current_snapshot())
+           and e.tx < event_store_sealed_bound()
          order by e.tx, e.position
          limit ${BATCH}
        ) e on true

@@ -24,8 +24,8 @@ export interface NewEvent {
   occurredAt?: DateTime
 }
 
+/** An event written directly (not a journal-fed one: those get their position and version when integrated). */
 export interface RecordedEvent {
-  id: string
   position: string
   aggregateType: string
   aggregateId: string
@@ -33,6 +33,18 @@ export interface RecordedEvent {
   eventType: string
   occurredAt: Date
 }
+
+/**
+ * The streams only the integrator writes (docs/adr/0012): every append to them
+ * goes to the journal, so their versions have one writer and need no lookup on
+ * the request path. A snapshot batch and a fan-out are their bulk appends;
+ * delivery's and escalation's alert events are small ones, journaled too so
+ * they land after the alert.created the integrator has not written yet.
+ */
+export const JOURNAL_FED: ReadonlySet<AggregateType> = new Set(['position', 'alert'])
+
+/** Payload columns a columnar journal row carries (event_journal_expand slices ten). */
+const MAX_JOURNAL_COLUMNS = 10
 
 type PayloadValue = string | number | boolean | null
 
@@ -96,18 +108,46 @@ export class EventRecorder {
   async append(trx: TransactionClientContract, event: NewEvent): Promise<RecordedEvent | null> {
     if (!this.enabled) return null
     const [recorded] = await this.appendMany(trx, [event])
-    return recorded
+    return recorded ?? null
   }
 
   /**
-   * Several events in one statement (a batch of snapshots records one event
-   * per snapshot). Versions are assigned per aggregate in input order.
+   * Several events in one statement per destination (a batch of snapshots
+   * records one event per snapshot). Events of journal-fed streams go to one
+   * journal row per aggregate type and are not returned (they have no
+   * position or version until integrated); the others are written directly,
+   * versions assigned per aggregate in input order, and returned.
    */
   async appendMany(trx: TransactionClientContract, events: NewEvent[]): Promise<RecordedEvent[]> {
     if (!this.enabled || events.length === 0) return []
     const baseMetadata = this.contextMetadata()
+    const direct = events.filter((e) => !JOURNAL_FED.has(e.aggregateType))
+    const journaled = events.filter((e) => JOURNAL_FED.has(e.aggregateType))
 
-    const rows = events.map((event, index) => ({
+    for (const type of new Set(journaled.map((e) => e.aggregateType))) {
+      const items = journaled
+        .filter((e) => e.aggregateType === type)
+        .map((event) => {
+          if (event.expectedVersion !== undefined) {
+            // Only the integrator knows a journal-fed stream's version, after commit.
+            throw new Error(`expectedVersion is not supported on ${type} streams (journal-fed)`)
+          }
+          return {
+            a: event.aggregateId,
+            t: event.eventType,
+            p: event.payload,
+            m: { ...baseMetadata, ...event.metadata },
+            o: (event.occurredAt ?? DateTime.utc()).toISO(),
+          }
+        })
+      await trx.rawQuery(
+        `insert into event_journal (aggregate_type, events, items) values (?, ?, ?::jsonb)`,
+        [type, items.length, JSON.stringify(items)]
+      )
+    }
+    if (direct.length === 0) return []
+
+    const rows = direct.map((event, index) => ({
       ord: index,
       aggregate_type: event.aggregateType,
       aggregate_id: event.aggregateId,
@@ -125,10 +165,9 @@ export class EventRecorder {
          event_type text, payload jsonb, metadata jsonb, occurred_at timestamptz)`,
       [JSON.stringify(rows)],
       true,
-      allDistinct(events.map((e) => `${e.aggregateType}:${uuidKey(e.aggregateId)}`))
+      allDistinct(direct.map((e) => `${e.aggregateType}:${uuidKey(e.aggregateId)}`))
     )
     return result.map((row) => ({
-      id: row.id as string,
       position: String(row.position),
       aggregateType: row.aggregate_type as string,
       aggregateId: row.aggregate_id as string,
@@ -140,11 +179,11 @@ export class EventRecorder {
 
   /**
    * One event per row, all of one type, payloads with the same flat keys (a
-   * batch of snapshots): each key's values travel as one array and the payload
-   * objects are built in SQL. As JSON objects a thousand snapshot events are
-   * ~630 KB for PostgreSQL to parse (bench/RESULTS.md: 45–56 → 42–44 ms an
-   * append). Same versions, chain and conflict rule as appendMany; nothing
-   * returned, and nothing computed while the event store is off.
+   * batch of snapshots): each key's values travel as one array. On a
+   * journal-fed stream the arrays are stored as they are, in one journal row
+   * (docs/adr/0012: ~5 ms for 1,000 events, against ~35 ms for the rows);
+   * elsewhere the payload objects are built in SQL and written directly.
+   * Nothing returned, and nothing computed while the event store is off.
    */
   async appendUniform<Row>(
     trx: TransactionClientContract,
@@ -156,8 +195,46 @@ export class EventRecorder {
       const values = batch.rows.map(batch.payload[key])
       return { alias: `c${index}`, type: arrayType(key, values), values }
     })
-    const pairs = columns.map((c) => `?::text, x.${c.alias}`).join(', ')
     const aggregateIds = batch.rows.map(batch.aggregateId)
+    const metadata = JSON.stringify({ ...this.contextMetadata(), ...batch.metadata })
+    const occurredAt = (batch.occurredAt ?? DateTime.utc()).toISO()
+
+    if (JOURNAL_FED.has(batch.aggregateType) && keys.length <= MAX_JOURNAL_COLUMNS) {
+      await trx.rawQuery(
+        `insert into event_journal
+           (aggregate_type, event_type, events, aggregate_ids, keys, types, vals, metadata, occurred_at)
+         values (?, ?, ?, ?::uuid[], ?::text[], ?::text[], ?::text[], ?::jsonb, ?::timestamptz)`,
+        [
+          batch.aggregateType,
+          batch.eventType,
+          aggregateIds.length,
+          aggregateIds,
+          keys,
+          columns.map((c) => c.type),
+          // keys x rows; pg writes it as one 2-D array literal
+          columns.map((c) => c.values),
+          metadata,
+          occurredAt,
+        ] as RawQueryBindings
+      )
+      return
+    }
+    if (JOURNAL_FED.has(batch.aggregateType)) {
+      await this.appendMany(
+        trx,
+        batch.rows.map((row) => ({
+          aggregateType: batch.aggregateType,
+          aggregateId: batch.aggregateId(row),
+          eventType: batch.eventType,
+          payload: Object.fromEntries(keys.map((key) => [key, batch.payload[key](row)])),
+          metadata: batch.metadata,
+          occurredAt: batch.occurredAt,
+        }))
+      )
+      return
+    }
+
+    const pairs = columns.map((c) => `?::text, x.${c.alias}`).join(', ')
     await this.run(
       trx,
       `select (x.ord - 1)::int as ord, ?::text as aggregate_type, x.aggregate_id,
@@ -169,8 +246,8 @@ export class EventRecorder {
         batch.aggregateType,
         batch.eventType,
         ...keys,
-        JSON.stringify({ ...this.contextMetadata(), ...batch.metadata }),
-        (batch.occurredAt ?? DateTime.utc()).toISO(),
+        metadata,
+        occurredAt,
         aggregateIds,
         ...columns.map((c) => c.values),
       ],
@@ -180,10 +257,9 @@ export class EventRecorder {
   }
 
   /**
-   * The append statement over an input relation (ord, aggregate_type,
-   * aggregate_id, expected_version, event_type, payload, metadata, occurred_at).
-   * `distinct`: no aggregate occurs twice in the input, so no event chains onto
-   * another of the same statement.
+   * The direct append statement over an input relation (ord, aggregate_type,
+   * aggregate_id, expected_version, event_type, payload, metadata,
+   * occurred_at). `distinct`: no aggregate occurs twice in the input.
    */
   private async run(
     trx: TransactionClientContract,
@@ -192,63 +268,49 @@ export class EventRecorder {
     returning: boolean,
     distinct: boolean
   ): Promise<Record<string, unknown>[]> {
-    const insert = `insert into event_store (aggregate_type, aggregate_id, version, event_type, payload, metadata, occurred_at, hash)`
+    const insert = `insert into event_store (aggregate_type, aggregate_id, version, event_type, payload, metadata, occurred_at, user_id)`
+    // whose event it is: the user aggregate itself, or the userId its payload names
+    const owner = (row: string) =>
+      `case when ${row}.aggregate_type = 'user' then ${row}.aggregate_id else (${row}.payload->>'userId')::uuid end`
     const returned = returning
-      ? 'returning id, position, aggregate_type, aggregate_id, version, event_type, occurred_at'
+      ? 'returning position, aggregate_type, aggregate_id, version, event_type, occurred_at'
       : ''
     // One round trip: the next version of each aggregate is computed in SQL
     // from the current maximum (plus, when an aggregate has several events here,
     // the event's rank among them). Two transactions racing for the same
     // version block on the unique index; the loser gets 23505 -> conflict.
     const sql = distinct
-      ? // The usual batch (one snapshot per position): each event chains onto its
-        // aggregate's last stored one directly. The recursive form below costs
-        // ~6 ms more per 1,000 events (bench/RESULTS.md) for its sorts and joins.
-        `
+      ? `
         with input as (${input})
         ${insert}
-        select i.aggregate_type, i.aggregate_id, v.version, i.event_type, i.payload, i.metadata, i.occurred_at,
-               event_hash(coalesce(last.hash, cp.hash), i.aggregate_type, i.aggregate_id, v.version,
-                          i.event_type, i.payload, i.metadata, i.occurred_at)
+        select i.aggregate_type, i.aggregate_id, ${nextVersion('i', 'coalesce(last.version, cp.version, 0)')},
+               i.event_type, i.payload, i.metadata, i.occurred_at, ${owner('i')}
         from input i
         ${lastEventOf('i')}
-        cross join lateral (select ${nextVersion('i', 'coalesce(last.version, cp.version, 0)')} as version) v
         order by i.ord
         ${returned}
         `
       : `
-        with recursive input as (${input}),
+        with input as (${input}),
         ranked as (
           select input.*,
                  row_number() over (partition by aggregate_type, aggregate_id order by ord) as rank
           from input
         ),
         current as (
-          select r.aggregate_type, r.aggregate_id,
-                 coalesce(last.version, cp.version, 0) as version, coalesce(last.hash, cp.hash) as hash
-          from (select distinct aggregate_type, aggregate_id from input) r
+          select r.aggregate_type, r.aggregate_id, coalesce(last.version, cp.version, 0) as version,
+                 min(r.expected_version) filter (where r.rank = 1) as expected_version
+          from ranked r
           ${lastEventOf('r')}
-        ),
-        -- the hash chain: each event hashes over the previous version's hash (docs/adr/0004)
-        chain as (
-          select r.ord, r.rank, r.aggregate_type, r.aggregate_id, v.version,
-                 event_hash(c.hash, r.aggregate_type, r.aggregate_id, v.version,
-                            r.event_type, r.payload, r.metadata, r.occurred_at) as hash
-          from ranked r join current c using (aggregate_type, aggregate_id)
-          cross join lateral (select ${nextVersion('r', 'c.version')} as version) v
-          where r.rank = 1
-          union all
-          select r.ord, r.rank, r.aggregate_type, r.aggregate_id, ch.version + 1,
-                 event_hash(ch.hash, r.aggregate_type, r.aggregate_id, ch.version + 1,
-                            r.event_type, r.payload, r.metadata, r.occurred_at)
-          from chain ch
-          join ranked r on r.aggregate_type = ch.aggregate_type and r.aggregate_id = ch.aggregate_id
-                       and r.rank = ch.rank + 1
+          group by 1, 2, 3
         )
         ${insert}
-        select r.aggregate_type, r.aggregate_id, ch.version, r.event_type, r.payload, r.metadata, r.occurred_at, ch.hash
-        from ranked r
-        join chain ch on ch.ord = r.ord
+        select r.aggregate_type, r.aggregate_id,
+               -- only an aggregate's first event here names the version it expects
+               case when c.expected_version is null or c.expected_version = c.version
+                    then c.version + r.rank end,
+               r.event_type, r.payload, r.metadata, r.occurred_at, ${owner('r')}
+        from ranked r join current c using (aggregate_type, aggregate_id)
         order by r.ord
         ${returned}
         `
@@ -278,7 +340,7 @@ function nextVersion(row: string, current: string) {
 }
 
 /**
- * The last stored version and hash of the aggregate of each `row` (as `last`),
+ * The last stored version of the aggregate of each `row` (as `last`),
  * or, when all its events were archived, of its checkpoint (as `cp`): one
  * backward probe of the unique index per aggregate, however long its history
  * (the checkpoint is probed only then: the one-time filter on last.version
@@ -287,13 +349,13 @@ function nextVersion(row: string, current: string) {
 function lastEventOf(row: string) {
   return `
     left join lateral (
-      select e.version, e.hash from event_store e
+      select e.version from event_store e
       where e.aggregate_type = ${row}.aggregate_type and e.aggregate_id = ${row}.aggregate_id
       order by e.version desc
       limit 1
     ) last on true
     left join lateral (
-      select c.version, c.hash from event_store_checkpoints c
+      select c.version from event_store_checkpoints c
       where last.version is null
         and c.aggregate_type = ${row}.aggregate_type and c.aggregate_id = ${row}.aggregate_id
       order by c.version desc

@@ -18,16 +18,18 @@ export interface EventRow {
   payload: Record<string, unknown>
   metadata: Record<string, any>
   occurred_at: Date
+  /** The event's leaf in its block (SHA-256, hex). */
   hash: string
   tx: string
 }
 
 /**
  * The caller's events in commit-safe order: by writing transaction, then
- * position. Only transactions older than the oldest still running are read,
- * so a page never shows an event while an earlier one may still appear: every
- * event is seen exactly once across pages (a reader is at most as far behind
- * as the longest running transaction).
+ * position. Only what the newest block sealed is read (docs/adr/0012): below
+ * its bound every event is integrated and no transaction can add one, so a
+ * page never shows an event while an earlier one may still appear and every
+ * event is seen exactly once across pages. A reader is as far behind as the
+ * integrator (EVENT_MAX_MERGE_DELAY_SECONDS at most, by contract).
  */
 export async function listEvents(userId: string, q: EventQuery): Promise<Page<EventRow>> {
   const limit = q.limit ?? 50
@@ -42,11 +44,14 @@ export async function listEvents(userId: string, q: EventQuery): Promise<Page<Ev
       'payload',
       'metadata',
       'occurred_at',
-      'hash',
+      db.raw(
+        `encode(event_leaf(aggregate_type, aggregate_id, version, event_type,
+                           payload, metadata, occurred_at, user_id), 'hex') as hash`
+      ),
       db.raw('tx::text as tx')
     )
     .where('user_id', userId)
-    .whereRaw('tx < pg_snapshot_xmin(pg_current_snapshot())')
+    .whereRaw('tx < event_store_sealed_bound()')
   if (q.type) query.where('event_type', q.type)
   if (q.aggregateType) query.where('aggregate_type', q.aggregateType)
   if (q.after) {

@@ -84,6 +84,8 @@ export async function stateAt(
     .select('aggregate_type', 'aggregate_id', 'event_type', 'payload')
     .where('user_id', userId)
     .where('occurred_at', '<=', at.toUTC().toISO()!)
+    // what is sealed: the same events GET /events shows (docs/adr/0012)
+    .whereRaw('tx < event_store_sealed_bound()')
     .orderBy([{ column: 'aggregate_type' }, { column: 'aggregate_id' }, { column: 'version' }])
   for (const e of events) {
     const key = `${e.aggregate_type}:${e.aggregate_id}`

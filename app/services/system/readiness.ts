@@ -2,6 +2,9 @@ import db from '@adonisjs/lucid/services/db'
 import logger from '@adonisjs/core/services/logger'
 import chainSync from '#services/chain/chain_sync'
 import { chainStatuses } from '#services/chain/chain_status'
+import eventsConfig from '#config/events'
+import features from '#config/features'
+import { integrationLag } from '#services/events/integrator'
 
 const TIMED_OUT = new Error('timed out')
 
@@ -39,16 +42,39 @@ async function timed(name: string, check: () => Promise<unknown>, timeoutMs: num
   }
 }
 
+class IntegratorBehind extends Error {}
+
 /**
- * Whether this process can serve traffic: the database answers. Each
- * configured chain is reported too (`chain:<id>`), failing when its reads are
- * stale — silence must never look like safety — but without making the
- * process unready: an RPC outage is no reason for a load balancer to stop
- * serving the dashboard and the alerts already known.
+ * Whether this process can serve traffic: the database answers.
+ *
+ * `eventIntegrator` reports an event integrator behind its published maximum
+ * merge delay (EVENT_MAX_MERGE_DELAY_SECONDS) without making the process
+ * unready: every API replica would leave the load balancer for a fault of
+ * the workers, and the API serves everything but fresh events meanwhile.
+ *
+ * Each configured chain is reported too (`chain:<id>`), failing when its
+ * reads are stale — silence must never look like safety — and likewise
+ * without making the process unready: an RPC outage is no reason for a load
+ * balancer to stop serving the dashboard and the alerts already known.
  */
 export async function checkReadiness(): Promise<ReadinessReport> {
   const database = await timed('database', () => db.rawQuery('select 1'), 1_500)
   const checks: ReadinessReport['checks'] = { database }
+  if (database.ok && features.eventStore) {
+    let behind: string | undefined
+    const integrator = await timed(
+      'event integrator',
+      async () => {
+        const { backlogSeconds } = await integrationLag()
+        if (backlogSeconds > eventsConfig.maxMergeDelaySeconds) {
+          behind = `the event integrator is behind: the oldest unsealed append waited ${Math.round(backlogSeconds)} s (maximum merge delay ${eventsConfig.maxMergeDelaySeconds} s)`
+          throw new IntegratorBehind(behind)
+        }
+      },
+      1_500
+    )
+    checks.eventIntegrator = behind ? { ...integrator, message: behind } : integrator
+  }
   if (database.ok && chainSync.chains().length > 0) {
     const started = performance.now()
     try {

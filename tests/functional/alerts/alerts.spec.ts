@@ -1,14 +1,19 @@
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
-import testUtils from '@adonisjs/core/services/test_utils'
 import { UserFactory } from '#factories/user_factory'
 import { AlertFactory } from '#factories/alert_factory'
 import { SignalFactory } from '#factories/signal_factory'
 import { serviceToken, userToken } from '#tests/helpers/auth'
 import { expireSignals } from '#services/signals/record_signal'
+import { integrated } from '#tests/helpers/events'
+import { truncateAll } from '#tests/helpers/database'
 
 test.group('Alerts | GET /alerts', (group) => {
-  group.each.setup(() => testUtils.db().withGlobalTransaction())
+  // committed rows: events are sealed by the integrator after commit (docs/adr/0012)
+  group.each.setup(async () => {
+    await truncateAll()
+    return () => truncateAll()
+  })
 
   test('newest first, filtered, paginated — and never another user’s', async ({
     client,
@@ -50,7 +55,11 @@ test.group('Alerts | GET /alerts', (group) => {
 })
 
 test.group('Alerts | POST /alerts/:id/acknowledge', (group) => {
-  group.each.setup(() => testUtils.db().withGlobalTransaction())
+  // committed rows: events are sealed by the integrator after commit (docs/adr/0012)
+  group.each.setup(async () => {
+    await truncateAll()
+    return () => truncateAll()
+  })
 
   test('idempotent: one event, the same answer twice', async ({ client, assert }) => {
     const user = await UserFactory.create()
@@ -62,6 +71,7 @@ test.group('Alerts | POST /alerts/:id/acknowledge', (group) => {
     second.assertStatus(200)
     assert.equal(first.body().data.status, 'acknowledged')
     assert.equal(second.body().data.acknowledgedAt, first.body().data.acknowledgedAt)
+    await integrated()
     const events = await db
       .from('event_store')
       .where({ aggregate_id: alert.id, event_type: 'alert.acknowledged' })
@@ -81,7 +91,11 @@ test.group('Alerts | POST /alerts/:id/acknowledge', (group) => {
 })
 
 test.group('Signals | reads, acknowledgement, expiry', (group) => {
-  group.each.setup(() => testUtils.db().withGlobalTransaction())
+  // committed rows: events are sealed by the integrator after commit (docs/adr/0012)
+  group.each.setup(async () => {
+    await truncateAll()
+    return () => truncateAll()
+  })
 
   test('users and services list active signals newest first, with filters', async ({
     client,
@@ -118,6 +132,7 @@ test.group('Signals | reads, acknowledgement, expiry', (group) => {
     ).assertStatus(200)
     const again = await client.post(`/api/v1/signals/${signal.id}/acknowledge`).bearerToken(token)
     assert.equal(again.body().data.status, 'acknowledged')
+    await integrated()
     const events = await db
       .from('event_store')
       .where({ aggregate_id: signal.id, event_type: 'signal.acknowledged' })
@@ -140,6 +155,7 @@ test.group('Signals | reads, acknowledgement, expiry', (group) => {
     assert.equal(await expireSignals(), 1)
     assert.equal((await db.from('signals').where('id', due.id).firstOrFail()).status, 'expired')
     assert.equal((await db.from('signals').where('id', live.id).firstOrFail()).status, 'active')
+    await integrated()
     assert.lengthOf(
       await db.from('event_store').where({ aggregate_id: due.id, event_type: 'signal.expired' }),
       1

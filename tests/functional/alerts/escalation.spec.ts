@@ -1,10 +1,10 @@
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
-import testUtils from '@adonisjs/core/services/test_utils'
 import { UserFactory } from '#factories/user_factory'
 import { SignalFactory } from '#factories/signal_factory'
 import { escalateAlerts } from '#services/alerts/escalate'
 import { truncateAll } from '#tests/helpers/database'
+import { integrated } from '#tests/helpers/events'
 
 async function critical(
   userId: string,
@@ -33,7 +33,11 @@ async function critical(
 }
 
 test.group('Alerts | escalation', (group) => {
-  group.each.setup(() => testUtils.db().withGlobalTransaction())
+  // committed rows: events are sealed by the integrator after commit (docs/adr/0012)
+  group.each.setup(async () => {
+    await truncateAll()
+    return () => truncateAll()
+  })
 
   test('unacknowledged for 15 minutes: re-sent on its channels and every linked one, once, saying so', async ({
     assert,
@@ -70,6 +74,7 @@ test.group('Alerts | escalation', (group) => {
     assert.include(originals, escalations[0].metadata.escalationOf)
     const marked = await db.from('alerts').whereIn('id', originals)
     assert.isTrue(marked.every((a) => typeof a.metadata.escalatedAt === 'string'))
+    await integrated()
     const events = await db.from('event_store').where('event_type', 'alert.created')
     assert.lengthOf(events, 3)
 

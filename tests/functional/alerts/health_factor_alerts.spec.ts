@@ -1,9 +1,10 @@
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
-import testUtils from '@adonisjs/core/services/test_utils'
 import { UserFactory } from '#factories/user_factory'
 import { userToken } from '#tests/helpers/auth'
 import { snapshotBody } from '#tests/helpers/snapshots'
+import { integrated } from '#tests/helpers/events'
+import { truncateAll } from '#tests/helpers/database'
 
 /** 10 WETH at $2,000 (LT 0.825) = $16,500 of borrowing capacity: debt = 16500 / HF. */
 function withHealthFactor(hf: number, at: string) {
@@ -15,7 +16,11 @@ function withHealthFactor(hf: number, at: string) {
 }
 
 test.group('Alerts | health factor on ingest', (group) => {
-  group.each.setup(() => testUtils.db().withGlobalTransaction())
+  // committed rows: events are sealed by the integrator after commit (docs/adr/0012)
+  group.each.setup(async () => {
+    await truncateAll()
+    return () => truncateAll()
+  })
 
   test('threshold 1.5: 1.4 alerts, 1.35 and 1.6 do not, 1.3 alerts — on every channel of the user', async ({
     client,
@@ -56,6 +61,7 @@ test.group('Alerts | health factor on ingest', (group) => {
         ['1.3', 'telegram', 'pending', 'high'],
       ]
     )
+    await integrated()
     const events = await db.from('event_store').where('event_type', 'alert.created')
     assert.lengthOf(events, 4)
   })
@@ -124,7 +130,11 @@ test.group('Alerts | health factor on ingest', (group) => {
 })
 
 test.group('Alerts | snooze and quiet hours', (group) => {
-  group.each.setup(() => testUtils.db().withGlobalTransaction())
+  // committed rows: events are sealed by the integrator after commit (docs/adr/0012)
+  group.each.setup(async () => {
+    await truncateAll()
+    return () => truncateAll()
+  })
 
   test('a snoozed position does not alert until the snooze ends; other positions still do', async ({
     client,

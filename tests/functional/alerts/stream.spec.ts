@@ -5,6 +5,7 @@ import { UserFactory } from '#factories/user_factory'
 import type { User } from '#models'
 import { serviceToken, userToken } from '#tests/helpers/auth'
 import { truncateAll } from '#tests/helpers/database'
+import { IntegratorLoop } from '#services/events/integrator_loop'
 import { MAX_STREAMS_PER_USER } from '#services/alerts/alert_stream'
 
 /*
@@ -131,6 +132,12 @@ test.group('Alerts | GET /alerts/stream (Server-Sent Events)', (group) => {
   group.each.setup(async () => {
     await truncateAll()
     return () => truncateAll()
+  })
+  // The stream shows sealed events: the integrator runs as a worker runs it (docs/adr/0012).
+  group.setup(() => {
+    const loop = new IntegratorLoop()
+    loop.start()
+    return () => loop.stop()
   })
 
   test("a user receives their new alerts and status changes, and never another user's", async ({

@@ -7,6 +7,7 @@ import DemoSeeder from '#database/seeders/demo_seeder'
 import { DEMO_WALLET } from '#database/seeders/demo_data'
 import { serviceToken } from '#tests/helpers/auth'
 import { truncateAll } from '#tests/helpers/database'
+import { IntegratorLoop } from '#services/events/integrator_loop'
 
 /*
  * The newcomer's page, driven in Debian's Chromium (`.ci/run` installs it;
@@ -73,6 +74,12 @@ test.group('Contract | the status page in a browser', (group) => {
   group.each.setup(async () => {
     await truncateAll()
     return () => truncateAll()
+  })
+  // Live alerts are sealed events: the integrator runs as a worker runs it (docs/adr/0012).
+  group.setup(() => {
+    const loop = new IntegratorLoop()
+    loop.start()
+    return () => loop.stop()
   })
 
   test('signs in with the demo key and renders positions, the 30-day chart, signals and live alerts', async ({

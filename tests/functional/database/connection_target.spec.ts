@@ -28,4 +28,13 @@ test.group('Database | the suite runs where its runner pointed it', () => {
     // null over a Unix socket; the runners here connect over TCP
     if (rows[0].port !== null) assert.equal(String(rows[0].port), expected.port)
   })
+
+  // initdb picks the shell's locale: with none set, SQL_ASCII, which stores any byte
+  // and compares text unlike production. The runners ask for UTF-8 explicitly.
+  test('the database is UTF-8', async ({ assert }) => {
+    const { rows } = await db.rawQuery(
+      'select pg_encoding_to_char(encoding) as encoding from pg_database where datname = current_database()'
+    )
+    assert.equal(rows[0].encoding, 'UTF8')
+  })
 })

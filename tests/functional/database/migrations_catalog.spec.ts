@@ -74,6 +74,31 @@ test.group('Database | migrate, fresh, fresh, rollback every batch, migrate', (g
 
     assert.deepEqual(await step('db:migrate'), migrated, 'migrate after rolling everything back')
   }).timeout(180_000)
+
+  test('a database migrated by files that no longer exist is told to rebuild, and fresh rebuilds it', async ({
+    assert,
+  }) => {
+    // as a database migrated by the 25-file set before it became one file per table
+    await queryScratch(
+      url,
+      `insert into adonis_schema (name, batch) values ('database/migrations/9_signal_natural_key', 1)`
+    )
+    const before = await catalogOf(url)
+    const refused = await runScript('db:migrate', url)
+    assert.equal(refused.code, 1)
+    assert.include(refused.output, '9_signal_natural_key')
+    assert.include(refused.output, 'pnpm db:migrate:fresh')
+    assert.deepEqual(await catalogOf(url), before, 'nothing was changed')
+
+    const rebuilt = await runScript('db:migrate:fresh', url)
+    assert.equal(rebuilt.code, 0, rebuilt.output)
+    const { rows } = await queryScratch(url, 'select name from adonis_schema')
+    assert.notInclude(
+      rows.map((r: { name: string }) => r.name),
+      'database/migrations/9_signal_natural_key'
+    )
+    assert.equal((await runScript('db:migrate', url)).code, 0)
+  }).timeout(120_000)
 })
 
 async function currentDatabase(): Promise<string> {

@@ -138,7 +138,6 @@ test.group('Schema | tables and columns', () => {
 
   test('event_store', async ({ assert }) => {
     assert.deepEqual(await columnsOf('event_store'), {
-      id: 'uuid',
       position: 'bigint',
       aggregate_type: 'text',
       aggregate_id: 'uuid',
@@ -148,11 +147,12 @@ test.group('Schema | tables and columns', () => {
       metadata: 'jsonb',
       occurred_at: TS,
       created_at: TS,
-      // migration 15: the hash chain (docs/adr/0004)
-      hash: 'text',
-      // migration 17: whose event (generated) and the writing transaction (commit-safe reads)
+      // migration 17: whose event and the writing transaction (commit-safe reads);
+      // migration 26: user_id written by the writers, no uuid id and no per-event hash
+      // (docs/adr/0012), the journal row an integrated event came from
       user_id: 'uuid null',
       tx: 'xid8',
+      journal_id: 'bigint null',
     })
     const { rows } = await db.rawQuery(
       `select pg_get_serial_sequence('event_store', 'position') as seq`
@@ -196,8 +196,15 @@ test.group('Schema | indexes, column order and direction', () => {
       },
       event_store: {
         event_store_aggregate_version_unique: '(aggregate_type, aggregate_id, version)',
-        event_store_event_type_occurred_at_index: '(event_type, occurred_at)',
-        event_store_position_unique: '("position")',
+        event_store_pkey: '(tx, "position")',
+        event_store_user_tx_position_index: '(user_id, tx, "position") WHERE (user_id IS NOT NULL)',
+      },
+      event_journal: {
+        event_journal_pkey: '(id)',
+        event_journal_tx_index: '(tx)',
+      },
+      event_store_blocks: {
+        event_store_blocks_pkey: '(block_no)',
       },
       users: {
         users_wallet_address_unique: '(wallet_address)',

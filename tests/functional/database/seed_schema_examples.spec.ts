@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import app from '@adonisjs/core/services/app'
 import ts from 'typescript'
+import * as documentedModels from '#app/infrastructure/database/models'
 import { AlertModel, PositionModel, SignalModel, UserModel } from '#models'
 import { truncateAll } from '#tests/helpers/database'
 import { userToken } from '#tests/helpers/auth'
@@ -89,6 +90,29 @@ function typeErrors(file: string): string[] {
 
 test.group('Schema document | its examples run as written', (group) => {
   group.each.setup(() => truncateAll())
+
+  test('every model the document names resolves from its import path', ({ assert }) => {
+    const tables = Object.fromEntries(
+      (
+        [
+          'UserModel',
+          'PositionModel',
+          'SignalModel',
+          'AlertModel',
+          'IntentModel',
+          'EventStoreModel',
+        ] as const
+      ).map((name) => [name, documentedModels[name].table])
+    )
+    assert.deepEqual(tables, {
+      UserModel: 'users',
+      PositionModel: 'positions',
+      SignalModel: 'signals',
+      AlertModel: 'alerts',
+      IntentModel: 'intents',
+      EventStoreModel: 'event_store',
+    })
+  })
 
   test('the copy in docs/ is the document in shared/', ({ assert }) => {
     const shared = app.makePath('../shared/SEED-SCHEMA.md')

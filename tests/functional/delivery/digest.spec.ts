@@ -1,8 +1,9 @@
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
-import testUtils from '@adonisjs/core/services/test_utils'
 import { UserFactory } from '#factories/user_factory'
 import { createDueDigests } from '#services/digest/daily_digest'
+import { integrated } from '#tests/helpers/events'
+import { truncateAll } from '#tests/helpers/database'
 
 // 07:30 UTC = 08:30 in Paris (CET, UTC+1 in November) = 02:30 in New York.
 const NOW = new Date('2026-11-20T07:30:00Z')
@@ -52,7 +53,11 @@ async function alert(
 }
 
 test.group('Digest | daily summary at 08:00 local time', (group) => {
-  group.each.setup(() => testUtils.db().withGlobalTransaction())
+  // committed rows: events are sealed by the integrator after commit (docs/adr/0012)
+  group.each.setup(async () => {
+    await truncateAll()
+    return () => truncateAll()
+  })
 
   test('positions, the lowest HF of the past day, alerts and signals, on the first linked channel, once', async ({
     assert,
@@ -109,6 +114,7 @@ test.group('Digest | daily summary at 08:00 local time', (group) => {
         'Signals that concerned you: Depeg on USDC (high).',
       ].join('\n')
     )
+    await integrated()
     const events = await db.from('event_store').where('aggregate_id', digest.id)
     assert.deepEqual(
       events.map((e) => e.event_type),

@@ -6,6 +6,7 @@ import { truncateAll } from '#tests/helpers/database'
 import { FakeTelegram } from '#tests/helpers/fake_telegram'
 import { pendingAlert, waitUntil } from '#tests/helpers/alerts'
 import { startWorker } from '#tests/helpers/worker'
+import { integrated } from '#tests/helpers/events'
 
 test.group('Delivery | a worker killed mid-delivery', (group) => {
   const telegram = new FakeTelegram()
@@ -51,6 +52,7 @@ test.group('Delivery | a worker killed mid-delivery', (group) => {
     for (const u of users) {
       assert.isAtLeast(telegram.sent(u.telegramChatId!).length, 1, 'every chat got its alert')
     }
+    await integrated()
     const sentEvents = await db
       .from('event_store')
       .where('event_type', 'alert.sent')

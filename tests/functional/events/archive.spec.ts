@@ -14,6 +14,7 @@ import { truncateAll, sqlStateOf } from '#tests/helpers/database'
 import { serviceToken, signIn } from '#tests/helpers/auth'
 import { snapshotBody } from '#tests/helpers/snapshots'
 import { createLinkCode, linkChat } from '#services/telegram/linking'
+import { integrated } from '#tests/helpers/events'
 
 const pause = () => new Promise((resolve) => setTimeout(resolve, 20))
 
@@ -50,6 +51,7 @@ test.group('Event store | node ace events:archive', (group) => {
     ;(
       await patch({ preferences: { watchAssets: ['USDC'], riskProfile: 'aggressive' } })
     ).assertStatus(200)
+    await integrated()
     const early = lastLine((await run(EventsVerify, [])).logs)
     const { code } = await createLinkCode(user.id)
     assert.isTrue((await linkChat('515151', code, 'start')).linked)
@@ -84,6 +86,7 @@ test.group('Event store | node ace events:archive', (group) => {
           action: { type: 'repay', asset: 'USDC', amount: '100' },
         })
     ).body().data
+    await integrated()
     const atCut = lastLine((await run(EventsVerify, [])).logs)
     await pause()
     const cut = new Date()
@@ -99,14 +102,18 @@ test.group('Event store | node ace events:archive', (group) => {
         .json(snapshotBody({ protocol: 'compound_v3', snapshotAt: '2026-11-02T09:00:00Z' }))
     ).assertStatus(201)
 
+    await integrated()
     const liveState = (await client.get('/api/v1/me/state').bearerToken(token)).body().data
     const { rows: old } = await db.rawQuery(
-      'select position::text, hash from event_store where occurred_at < ? order by position',
+      `select position::text, encode(event_leaf(aggregate_type, aggregate_id, version, event_type,
+                payload, metadata, occurred_at, user_id), 'hex') as hash
+       from event_store where occurred_at < ? order by position`,
       [cut.toISOString()]
     )
     assert.isAtLeast(old.length, 8)
 
     const file = join(dir, 'events.jsonl.gz')
+    await integrated()
     const archived = await run(EventsArchive, [`--before=${cut.toISOString()}`, `--out=${file}`])
     assert.equal(archived.exitCode, 0, archived.text)
     assert.match(archived.text, new RegExp(`archived ${old.length} events`))
@@ -115,15 +122,19 @@ test.group('Event store | node ace events:archive', (group) => {
       .digest('hex')
     assert.equal(lastLine(archived.logs), `sha256 ${sha}`)
 
-    // The file: a header, then every archived event with its hash, readable JSON.
+    // The file: a header, then each archived block followed by its events with their leaves, readable JSON.
     const lines = gunzipSync(await readFile(file))
       .toString('utf8')
       .trim()
       .split('\n')
     const header = JSON.parse(lines[0])
-    assert.equal(header.format, 'defi-assistant-event-archive/1')
+    assert.equal(header.format, 'defi-assistant-event-archive/2')
     assert.equal(header.events, old.length)
-    const inFile = lines.slice(1).map((l) => JSON.parse(l))
+    const inFile = lines
+      .slice(1)
+      .map((l) => JSON.parse(l))
+      .filter((l) => !l.block)
+    assert.isAbove(lines.slice(1).filter((l) => l.startsWith('{"block":')).length, 0)
     assert.sameMembers(
       inFile.map((e) => `${e.position}:${e.hash}`),
       old.map((e: { position: string; hash: string }) => `${e.position}:${e.hash}`)
@@ -141,6 +152,7 @@ test.group('Event store | node ace events:archive', (group) => {
     )
 
     // The state now is unchanged; before the cut it can no longer be rebuilt.
+    await integrated()
     const after = (await client.get('/api/v1/me/state').bearerToken(token)).body().data
     assert.deepEqual({ ...after, at: null }, { ...liveState, at: null })
     assert.equal(after.email, 'kept@example.com')
@@ -152,20 +164,24 @@ test.group('Event store | node ace events:archive', (group) => {
       after.activeIntents.map((i: { id: string }) => i.id),
       [intent.id]
     )
+    await integrated()
     const tooOld = await client
       .get(`/api/v1/me/state?at=${encodeURIComponent(new Date(cut.getTime() - 1).toISOString())}`)
       .bearerToken(token)
     tooOld.assertStatus(422)
     assert.deepInclude(tooOld.body().errors[0], { code: 'E_ARCHIVED', field: 'at' })
 
-    // The chain: intact, the anchor taken at the cut still matches from the checkpoints;
-    // an older one needs the file.
+    // The store: intact, the anchor taken at the cut (the last archived block) still
+    // matches from the archive row; an older one needs the file.
+    await integrated()
     const verified = await run(EventsVerify, [`--anchor=${atCut}`])
     assert.equal(verified.exitCode, 0, verified.text)
-    assert.match(verified.text, /chain intact/)
+    assert.match(verified.text, /store intact/)
+    await integrated()
     const withoutFile = await run(EventsVerify, [`--anchor=${early}`])
     assert.equal(withoutFile.exitCode, 1)
     assert.match(withoutFile.text, /ANCHOR MISMATCH.*--archive/)
+    await integrated()
     const withFile = await run(EventsVerify, [`--anchor=${early}`, `--archive=${file}`])
     assert.equal(withFile.exitCode, 0, withFile.text)
     assert.match(withFile.text, new RegExp(`${old.length} events, chained into the store`))
@@ -179,20 +195,29 @@ test.group('Event store | node ace events:archive', (group) => {
     ;(await client.post(`/api/v1/alerts/${alert.id}/acknowledge`).bearerToken(token)).assertStatus(
       200
     )
+    await integrated()
     const ack = await db.from('event_store').where('aggregate_id', alert.id).first()
     assert.equal(ack.event_type, 'alert.acknowledged')
     assert.equal(ack.version, before + 1)
-    // A writer that leaves the hash to the database's trigger continues it too.
+    // A raw writer continues it from the checkpoint's version too; the integrator seals it.
     const intentCheckpoint = await db
       .from('event_store_checkpoints')
       .where('aggregate_id', intent.id)
       .first()
     await db.rawQuery(
-      `insert into event_store (aggregate_type, aggregate_id, version, event_type, payload)
-       values ('intent', ?, ?, 'intent.updated', ?)`,
-      [intent.id, intentCheckpoint.version + 1, JSON.stringify({ userId: user.id, changes: {} })]
+      `insert into event_store (aggregate_type, aggregate_id, version, event_type, payload, user_id)
+       values ('intent', ?, ?, 'intent.updated', ?, ?)`,
+      [
+        intent.id,
+        intentCheckpoint.version + 1,
+        JSON.stringify({ userId: user.id, changes: {} }),
+        user.id,
+      ]
     )
+    await integrated()
+    await integrated()
     assert.equal((await run(EventsVerify, [])).exitCode, 0)
+    await integrated()
     const now = (await client.get('/api/v1/me/state').bearerToken(token)).body().data
     assert.notInclude(
       now.openAlerts.map((a: { id: string }) => a.id),
@@ -218,12 +243,14 @@ test.group('Event store | node ace events:archive', (group) => {
     )
 
     // Nothing older left: a second run archives nothing; an existing file is never overwritten.
+    await integrated()
     const again = await run(EventsArchive, [
       `--before=${cut.toISOString()}`,
       `--out=${join(dir, 'again.jsonl.gz')}`,
     ])
     assert.match(again.text, /nothing archived/)
     assert.isFalse(existsSync(join(dir, 'again.jsonl.gz')))
+    await integrated()
     const clash = await run(EventsArchive, [
       `--before=${new Date().toISOString()}`,
       `--out=${file}`,
@@ -239,18 +266,21 @@ test.group('Event store | node ace events:archive', (group) => {
     assert.lengthOf(await db.from('event_store_archives'), 1)
   })
 
-  test('an edited archive file is caught: by its digest, and by its chain if the digest was forged too', async ({
+  test('an edited archive file is caught: by its digest, and by its blocks if the digest was forged too', async ({
     assert,
     client,
   }) => {
     const { token } = await signIn(client)
+    // one block each: the newest block is never archived
     for (const riskProfile of ['aggressive', 'conservative', 'moderate']) {
       ;(
         await client.patch('/api/v1/me').bearerToken(token).json({ preferences: { riskProfile } })
       ).assertStatus(200)
+      await integrated()
     }
     await pause()
     const file = join(dir, 'events.jsonl.gz')
+    await integrated()
     const archived = await run(EventsArchive, [
       `--before=${new Date().toISOString()}`,
       `--out=${file}`,
@@ -268,6 +298,7 @@ test.group('Event store | node ace events:archive', (group) => {
     const editedBytes = gzipSync(Buffer.from(lines.join('\n')))
     await writeFile(edited, editedBytes)
 
+    await integrated()
     const byDigest = await run(EventsVerify, [`--archive=${edited}`])
     assert.equal(byDigest.exitCode, 1)
     assert.match(byDigest.text, /ARCHIVE .*no archive with SHA-256/)
@@ -282,10 +313,15 @@ test.group('Event store | node ace events:archive', (group) => {
     await db.rawQuery(
       'alter table event_store_archives enable trigger event_store_archives_no_update_delete'
     )
+    await integrated()
     const byChain = await run(EventsVerify, [`--archive=${edited}`])
     assert.equal(byChain.exitCode, 1)
-    assert.match(byChain.text, new RegExp(`BROKEN in .*edited.jsonl.gz at position ${position} `))
-    assert.match(byChain.text, /stored hash does not match/)
+    assert.match(
+      byChain.text,
+      new RegExp(
+        `ARCHIVE .*edited.jsonl.gz: block \\d+: the event at position ${position} does not match its sealed leaf`
+      )
+    )
   })
 
   test('a bad --before is refused and writes nothing', async ({ assert }) => {
@@ -295,6 +331,7 @@ test.group('Event store | node ace events:archive', (group) => {
       '2026-10-01T00:00:00',
       new Date(Date.now() + 3600_000).toISOString(),
     ]) {
+      await integrated()
       const result = await run(EventsArchive, [`--before=${before}`, `--out=${file}`])
       assert.equal(result.exitCode, 1, before)
       assert.isFalse(existsSync(file))

@@ -1,7 +1,6 @@
 import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import db from '@adonisjs/lucid/services/db'
-import testUtils from '@adonisjs/core/services/test_utils'
 import EventsReplay from '#commands/events_replay'
 import { serviceToken, signIn } from '#tests/helpers/auth'
 import { snapshotBody } from '#tests/helpers/snapshots'
@@ -25,7 +24,15 @@ async function replay(schema: string) {
 }
 
 test.group('Event store | node ace events:replay --into', (group) => {
-  group.each.setup(() => testUtils.db().withGlobalTransaction())
+  // committed rows: events are sealed by the integrator after commit (docs/adr/0012)
+  group.each.setup(async () => {
+    await truncateAll()
+    return async () => {
+      await db.rawQuery('drop schema if exists replay_clean cascade')
+      await db.rawQuery('drop schema if exists replay_dirty cascade')
+      await truncateAll()
+    }
+  })
 
   test('rebuilds the read side from events alone and finds no difference; an unrecorded change is reported', async ({
     assert,

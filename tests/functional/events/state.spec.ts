@@ -5,6 +5,7 @@ import { truncateAll } from '#tests/helpers/database'
 import { serviceToken, signIn } from '#tests/helpers/auth'
 import { snapshotBody } from '#tests/helpers/snapshots'
 import { createLinkCode, linkChat } from '#services/telegram/linking'
+import { integrated } from '#tests/helpers/events'
 
 const pause = () => new Promise((resolve) => setTimeout(resolve, 20))
 
@@ -85,6 +86,7 @@ test.group('Event store | GET /api/v1/me/state?at=', (group) => {
     ).assertStatus(200)
 
     // Now: the rebuilt state equals what the live endpoints say.
+    await integrated()
     const state = (await client.get('/api/v1/me/state').bearerToken(token)).body().data
     const me = (await client.get('/api/v1/me').bearerToken(token)).body().data
     assert.deepEqual(state.preferences, me.preferences)
@@ -116,6 +118,7 @@ test.group('Event store | GET /api/v1/me/state?at=', (group) => {
     )
 
     // Between the two preference changes: only the first had happened.
+    await integrated()
     const then = (
       await client
         .get(`/api/v1/me/state?at=${encodeURIComponent(between.toISO()!)}`)
@@ -134,10 +137,12 @@ test.group('Event store | GET /api/v1/me/state?at=', (group) => {
 
   test('a bad instant is a 422; the gate makes it a 404', async ({ assert, client }) => {
     const { token } = await signIn(client)
+    await integrated()
     const bad = await client.get('/api/v1/me/state?at=yesterday').bearerToken(token)
     bad.assertStatus(422)
     assert.equal(bad.body().errors[0].field, 'at')
     features.eventStore = false
+    await integrated()
     const off = await client.get('/api/v1/me/state').bearerToken(token)
     off.assertStatus(404)
     assert.equal(off.body().errors[0].code, 'E_FEATURE_DISABLED')

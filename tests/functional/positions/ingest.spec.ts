@@ -1,11 +1,11 @@
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
-import testUtils from '@adonisjs/core/services/test_utils'
 import { UserFactory } from '#factories/user_factory'
 import { serviceToken, userToken } from '#tests/helpers/auth'
 import { hourly, snapshotBody } from '#tests/helpers/snapshots'
 import { positionStreamId } from '#services/positions/record_snapshots'
 import { truncateAll } from '#tests/helpers/database'
+import { integrated } from '#tests/helpers/events'
 
 const WALLET_A = '0x' + 'a1'.repeat(20)
 const WALLET_B = '0x' + 'b2'.repeat(20)
@@ -16,7 +16,11 @@ async function count(table: string) {
 }
 
 test.group('Positions | POST /positions (one snapshot)', (group) => {
-  group.each.setup(() => testUtils.db().withGlobalTransaction())
+  // committed rows: events are sealed by the integrator after commit (docs/adr/0012)
+  group.each.setup(async () => {
+    await truncateAll()
+    return () => truncateAll()
+  })
 
   test('a user records their own snapshot; the health factor is computed exactly', async ({
     client,
@@ -35,6 +39,7 @@ test.group('Positions | POST /positions (one snapshot)', (group) => {
     assert.equal(body.data.snapshotAt, '2026-11-01T12:00:00.000Z')
     assert.deepEqual(body.meta, { alreadyRecorded: false })
 
+    await integrated()
     const event = await db
       .from('event_store')
       .where('event_type', 'position.snapshot_recorded')
@@ -88,6 +93,7 @@ test.group('Positions | POST /positions (one snapshot)', (group) => {
     assert.equal(retry.body().data.id, first.body().data.id)
     assert.deepEqual(retry.body().meta, { alreadyRecorded: true })
     assert.equal(await count('positions'), 1)
+    await integrated()
     assert.equal(await count(`event_store where event_type = 'position.snapshot_recorded'`), 1)
   })
 
@@ -114,6 +120,7 @@ test.group('Positions | POST /positions (one snapshot)', (group) => {
     response.assertStatus(201)
     const user = await db.from('users').where('wallet_address', WALLET_A).firstOrFail()
     assert.equal(response.body().data.walletAddress, WALLET_A)
+    await integrated()
     const registered = await db
       .from('event_store')
       .where({ aggregate_id: user.id, event_type: 'user.registered' })
@@ -147,7 +154,11 @@ test.group('Positions | POST /positions (one snapshot)', (group) => {
 })
 
 test.group('Positions | POST /positions/batch', (group) => {
-  group.each.setup(() => testUtils.db().withGlobalTransaction())
+  // committed rows: events are sealed by the integrator after commit (docs/adr/0012)
+  group.each.setup(async () => {
+    await truncateAll()
+    return () => truncateAll()
+  })
 
   test('stores many snapshots for many wallets in one go', async ({ client, assert }) => {
     const token = await serviceToken(['positions:write'])
@@ -164,6 +175,7 @@ test.group('Positions | POST /positions/batch', (group) => {
     assert.lengthOf(response.body().data, 5)
     assert.equal(await count('positions'), 5)
     assert.equal(await count('users'), 2)
+    await integrated()
     assert.equal(await count(`event_store where event_type = 'position.snapshot_recorded'`), 5)
     // per position stream, versions 1..n in snapshot order
     const versions = await db
@@ -206,6 +218,8 @@ test.group('Positions | POST /positions/batch', (group) => {
     delete snapshots[3].walletAddress
     delete snapshots[7].walletAddress
     snapshots[5].snapshotAt = new Date(Date.now() + 86_400_000).toISOString()
+    snapshots[6].snapshotAt = new Date(Date.now() + 86_400_000).toISOString()
+    // What the schema says (walletAddress is required in a batch) is checked first, for every item…
     const response = await client
       .post('/api/v1/positions/batch')
       .bearerToken(token)
@@ -215,8 +229,22 @@ test.group('Positions | POST /positions/batch', (group) => {
       response.body().errors.map((e: any) => [e.code, e.field]),
       [
         ['E_VALIDATION_ERROR', 'snapshots.3.walletAddress'],
-        ['E_SNAPSHOT_IN_FUTURE', 'snapshots.5.snapshotAt'],
         ['E_VALIDATION_ERROR', 'snapshots.7.walletAddress'],
+      ]
+    )
+    // …then what only the service can check, again for every item.
+    snapshots[3].walletAddress = WALLET_A
+    snapshots[7].walletAddress = WALLET_A
+    const again = await client
+      .post('/api/v1/positions/batch')
+      .bearerToken(token)
+      .json({ snapshots })
+    again.assertStatus(422)
+    assert.deepEqual(
+      again.body().errors.map((e: any) => [e.code, e.field]),
+      [
+        ['E_SNAPSHOT_IN_FUTURE', 'snapshots.5.snapshotAt'],
+        ['E_SNAPSHOT_IN_FUTURE', 'snapshots.6.snapshotAt'],
       ]
     )
     assert.equal(await count('positions'), 0)
@@ -363,6 +391,7 @@ test.group('Positions | concurrent ingest of one position (committed rows)', (gr
       [201, 201, 201, 201]
     )
     assert.equal(await count('positions'), 20)
+    await integrated()
     const versions = await db
       .from('event_store')
       .where('event_type', 'position.snapshot_recorded')
@@ -403,6 +432,7 @@ test.group('Positions | concurrent ingest of one position (committed rows)', (gr
     )
     assert.equal(await count(`users where wallet_address = '${fresh}'`), 1)
     assert.equal(await count('positions'), 24)
+    await integrated()
     assert.equal(await count(`event_store where event_type = 'user.registered'`), 1)
   })
 })

@@ -27,6 +27,8 @@ test.group('Queue | schedules registered at every worker boot', (group) => {
       'daily-digests',
       'expire-intents',
       'sweep-deliveries',
+      'integrate-events',
+      'export-event-anchor',
     ])
     // the escalation is due in 5 s when another worker boots (a restart, a deploy)
     const soon = new Date(Date.now() + 5_000)

@@ -5,8 +5,11 @@ import DemoSeeder from '#database/seeders/demo_seeder'
 import { DEMO_WALLET } from '#database/seeders/demo_data'
 import { computeHealthFactor } from '#domain/positions/health_factor'
 import { truncateAll } from '#tests/helpers/database'
+import { integrated } from '#tests/helpers/events'
 
 async function counts() {
+  // snapshot and alert events are journal-fed: they exist once integrated
+  await integrated()
   const { rows } = await db.rawQuery(`
     select (select count(*) from users)::int as users,
            (select count(*) from positions)::int as positions,

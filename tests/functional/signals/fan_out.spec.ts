@@ -1,6 +1,5 @@
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
-import testUtils from '@adonisjs/core/services/test_utils'
 import { DateTime } from 'luxon'
 import { UserFactory } from '#factories/user_factory'
 import { serviceToken, userToken } from '#tests/helpers/auth'
@@ -8,6 +7,7 @@ import { snapshotBody } from '#tests/helpers/snapshots'
 import { recordSnapshots } from '#services/positions/record_snapshots'
 import { truncateAll } from '#tests/helpers/database'
 import type { User } from '#models'
+import { integrated } from '#tests/helpers/events'
 
 const signal = (overrides: Record<string, unknown> = {}) => ({
   type: 'depeg',
@@ -40,7 +40,11 @@ async function alertsOf(user: User) {
 }
 
 test.group('Signals | fan-out', (group) => {
-  group.each.setup(() => testUtils.db().withGlobalTransaction())
+  // committed rows: events are sealed by the integrator after commit (docs/adr/0012)
+  group.each.setup(async () => {
+    await truncateAll()
+    return () => truncateAll()
+  })
 
   test('the matrix: type followed × asset held / watched / neither × channels', async ({
     client,
@@ -92,9 +96,11 @@ test.group('Signals | fan-out', (group) => {
 
     const message = (await db.from('alerts').where('user_id', watcher.id).firstOrFail()).message
     assert.equal(message, '[HIGH] Depeg on USDC: priceUsd 0.985')
+    await integrated()
     const events = await db.from('event_store').where('event_type', 'alert.created').count('* as n')
     assert.equal(Number(events[0].n), 5)
     const watcherAlert = await db.from('alerts').where('user_id', watcher.id).firstOrFail()
+    await integrated()
     const [event] = await db.from('event_store').where('aggregate_id', watcherAlert.id)
     assert.equal(event.version, 1)
     assert.deepEqual(event.payload, {
@@ -219,7 +225,11 @@ test.group('Signals | concurrent duplicates (committed rows)', (group) => {
 })
 
 test.group('Signals | quiet hours on fan-out', (group) => {
-  group.each.setup(() => testUtils.db().withGlobalTransaction())
+  // committed rows: events are sealed by the integrator after commit (docs/adr/0012)
+  group.each.setup(async () => {
+    await truncateAll()
+    return () => truncateAll()
+  })
 
   test('non-critical push alerts wait for the end of the window, in the user’s time zone; critical ones do not', async ({
     client,

@@ -210,10 +210,23 @@ test.group('Users | PATCH /me', (group) => {
   }) => {
     const alice = await UserFactory.create()
     const bob = await UserFactory.create()
+    const bobToken = await userToken(bob)
+    // Naming another user is no way in: id and walletAddress are not fields of PATCH /me.
+    const refused = await client
+      .patch('/api/v1/me')
+      .bearerToken(bobToken)
+      .json({ id: alice.id, walletAddress: alice.walletAddress, preferences: { digest: 'daily' } })
+    refused.assertStatus(422)
+    assert.sameMembers(
+      refused.body().errors.map((e: { field: string }) => e.field),
+      ['id', 'walletAddress']
+    )
+    assert.deepEqual((await User.findOrFail(bob.id)).preferences, {})
     await client
       .patch('/api/v1/me')
-      .bearerToken(await userToken(bob))
-      .json({ id: alice.id, walletAddress: alice.walletAddress, preferences: { digest: 'daily' } })
+      .bearerToken(bobToken)
+      .json({ preferences: { digest: 'daily' } })
+      .then((r) => r.assertStatus(200))
     const freshAlice = await User.findOrFail(alice.id)
     const freshBob = await User.findOrFail(bob.id)
     assert.deepEqual(freshAlice.preferences, {})

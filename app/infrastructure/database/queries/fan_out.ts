@@ -19,9 +19,9 @@ export interface FanOutResult {
  * (user, signal, channel) constraint stays as the backstop.
  *
  * "Latest positions" come from position_heads (GIN on the held symbols), kept
- * by a trigger on positions. The events are written from the INSERT's
- * RETURNING rows in the same statement (a new alert is version 1 of its own
- * aggregate), never shipped through JavaScript.
+ * by a trigger on positions. The events are journaled from the INSERT's
+ * RETURNING rows in the same statement as one row of column arrays, never
+ * shipped through JavaScript.
  */
 export async function fanOutSignal(
   trx: TransactionClientContract,
@@ -106,19 +106,20 @@ export async function fanOutSignal(
       order by c.user_id, c.channel
       returning id, user_id, channel, status
     ),
-    recorded as (
-      -- version 1 of a new aggregate: its hash chain starts here (docs/adr/0004)
-      insert into event_store (aggregate_type, aggregate_id, version, event_type, payload, metadata, occurred_at, hash)
-      select 'alert', e.id, 1, 'alert.created', e.payload, e.metadata, e.at,
-             event_hash(null, 'alert', e.id, 1, 'alert.created', e.payload, e.metadata, e.at)
-      from (
-        select c.id,
-               jsonb_build_object('userId', c.user_id, 'signalId', :signal::uuid, 'type', :type::text,
-                                  'severity', :severity::text, 'channel', c.channel, 'status', c.status) as payload,
-               :metadata::jsonb as metadata, now() as at
-        from created c
-        where :events::boolean
-      ) e
+    journaled as (
+      -- one journal row for all the alert.created events (docs/adr/0012): the integrator
+      -- writes them, each version 1 of its new aggregate, after this commits. The three
+      -- array_agg read the same rows in the same order, so column k of each lines up.
+      insert into event_journal
+        (aggregate_type, event_type, events, fresh, aggregate_ids, keys, types, vals, constants, metadata, occurred_at)
+      select 'alert', 'alert.created', count(*), true, array_agg(c.id),
+             array['userId', 'channel', 'status'], array['text', 'text', 'text'],
+             array[array_agg(c.user_id::text), array_agg(c.channel), array_agg(c.status)],
+             jsonb_build_object('signalId', :signal::uuid, 'type', :type::text, 'severity', :severity::text),
+             :metadata::jsonb, now()
+      from created c
+      where :events::boolean
+      having count(*) > 0
     )
     select channel, count(*)::int as n from created group by channel
     `,
