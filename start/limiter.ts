@@ -35,11 +35,14 @@ export const authThrottle = limiter.define('auth', (ctx) => {
 export const apiThrottle = limiter.define('api', (ctx) => {
   // The token id, not the user: two sessions of one user each get the budget;
   // a leaked token cannot drain it for the others.
+  // Keyed by guard too: user and service tokens live in two tables whose ids both
+  // count from 1, so user token 7 and service token 7 would share one budget.
+  const guard = ctx.auth.authenticatedViaGuard === 'service' ? 'service' : 'api'
   const token =
-    ctx.auth.authenticatedViaGuard === 'service'
+    guard === 'service'
       ? ctx.auth.use('service').user?.currentAccessToken
       : ctx.auth.use('api').user?.currentAccessToken
-  const key = token ? `token:${String(token.identifier)}` : clientKey(ctx.request.ip())
+  const key = token ? `token:${guard}:${String(token.identifier)}` : clientKey(ctx.request.ip())
   return limiter
     .allowRequests(env.get('RATE_LIMIT_API_PER_MINUTE', 600))
     .every('1 minute')

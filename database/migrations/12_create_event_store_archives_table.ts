@@ -1,17 +1,18 @@
 import { BaseSchema } from '@adonisjs/lucid/schema'
 
 /**
- * Retention without breaking the chain (docs/adr/0006). `node ace events:archive`
- * moves a prefix of each aggregate's chain into a compressed file and leaves,
- * per aggregate, a checkpoint: the version, hash and position of the last
- * archived event and the aggregate's state folded up to it. The first remaining
- * event still verifies against the checkpoint's hash, a replay starts from its
- * state, and the next append to a fully archived aggregate continues from it.
+ * Retention without breaking the chain (docs/adr/0012). `node ace events:archive`
+ * moves the oldest whole blocks — each block with its events — into a compressed
+ * file, records it here (first and last block, the last block's hash, the file's
+ * SHA-256) and leaves, per aggregate, a checkpoint: the version and position of its
+ * last archived event and its state folded up to it. The first remaining block
+ * still links to the archived one's hash, a replay starts from the checkpoints, and
+ * the next version of a fully archived aggregate continues from its checkpoint.
  *
- * Archives and checkpoints are append-only like the store. The store's guard
- * (6_create_event_store_table.ts) is widened here to let one thing through:
- * deleting an event that a checkpoint covers; and a hash left to the trigger
- * continues from a checkpoint. down() puts both functions back as file 6 made them.
+ * Archives and checkpoints are append-only like the store. The store's guards
+ * (6_create_event_store_table.ts) are widened here to let one thing through:
+ * deleting the events a checkpoint covers and the blocks an archive holds.
+ * down() puts both guards back as file 6 made them.
  */
 export default class extends BaseSchema {
   async up() {
@@ -25,6 +26,9 @@ export default class extends BaseSchema {
         aggregates integer not null check (aggregates > 0),
         first_position bigint not null,
         last_position bigint not null,
+        first_block bigint,
+        last_block bigint,
+        last_block_hash text,
         created_at timestamptz not null default now(),
         constraint event_store_archives_sha256_unique unique (file_sha256)
       )
@@ -51,14 +55,7 @@ export default class extends BaseSchema {
       'create index event_store_checkpoints_archive_index on event_store_checkpoints (archive_id)'
     )
 
-    this.schema.raw(`
-      create or replace function append_only_reject_change() returns trigger language plpgsql as $$
-      begin
-        raise exception '% is append-only: % is not allowed', tg_table_name, tg_op
-          using errcode = 'restrict_violation';
-      end
-      $$
-    `)
+    // append_only_reject_change() is the store's (6_create_event_store_table.ts).
     for (const table of ['event_store_archives', 'event_store_checkpoints']) {
       this.schema.raw(`
         create trigger ${table}_no_update_delete before update or delete on ${table}
@@ -88,20 +85,17 @@ export default class extends BaseSchema {
       end
       $$
     `)
+    // A block leaves only into an archive that recorded it (events:archive).
     this.schema.raw(`
-      create or replace function event_store_fill_hash() returns trigger language plpgsql as $$
+      create or replace function event_store_blocks_reject_change() returns trigger language plpgsql as $$
       begin
-        new.hash := event_hash(
-          coalesce(
-            (select e.hash from event_store e
-              where e.aggregate_type = new.aggregate_type and e.aggregate_id = new.aggregate_id
-                and e.version = new.version - 1),
-            (select c.hash from event_store_checkpoints c
-              where c.aggregate_type = new.aggregate_type and c.aggregate_id = new.aggregate_id
-                and c.version = new.version - 1)),
-          new.aggregate_type, new.aggregate_id, new.version, new.event_type,
-          new.payload, new.metadata, new.occurred_at);
-        return new;
+        if tg_op = 'DELETE' and exists (
+          select 1 from event_store_archives a where a.last_block >= old.block_no
+        ) then
+          return old;
+        end if;
+        raise exception 'event_store_blocks is append-only: % is not allowed', tg_op
+          using errcode = 'restrict_violation';
       end
       $$
     `)
@@ -109,15 +103,10 @@ export default class extends BaseSchema {
 
   async down() {
     this.schema.raw(`
-      create or replace function event_store_fill_hash() returns trigger language plpgsql as $$
+      create or replace function event_store_blocks_reject_change() returns trigger language plpgsql as $$
       begin
-        new.hash := event_hash(
-          (select e.hash from event_store e
-            where e.aggregate_type = new.aggregate_type and e.aggregate_id = new.aggregate_id
-              and e.version = new.version - 1),
-          new.aggregate_type, new.aggregate_id, new.version, new.event_type,
-          new.payload, new.metadata, new.occurred_at);
-        return new;
+        raise exception 'event_store_blocks is append-only: % is not allowed', tg_op
+          using errcode = 'restrict_violation';
       end
       $$
     `)
@@ -132,6 +121,5 @@ export default class extends BaseSchema {
     `)
     this.schema.raw('drop table if exists event_store_checkpoints')
     this.schema.raw('drop table if exists event_store_archives')
-    this.schema.raw('drop function if exists append_only_reject_change()')
   }
 }

@@ -17,7 +17,7 @@ const RETRY_MS = 1_000
 const HEARTBEAT_MS = 2_000
 /** ...and counts as lost if the echo takes longer (both well under the 5 s unheard bound). */
 const ECHO_TIMEOUT_MS = 1_000
-/** What migration 23 installs; without all of them enabled, nothing is announced. */
+/** What 8_create_auth_tables.ts installs; without all of them enabled, nothing is announced. */
 const TRIGGERS = ['deleted', 'changed', 'truncated'].flatMap((t) =>
   ['auth_access_tokens', 'api_client_tokens'].map((table) => `${table}_${t}`)
 )
@@ -25,7 +25,7 @@ const TRIGGERS = ['deleted', 'changed', 'truncated'].flatMap((t) =>
 /**
  * Token revocations from every process, heard from PostgreSQL: the token
  * tables announce deletes, truncates and relevant changes on commit
- * (migration 23). One connection per process, opened when the first caching
+ * (8_create_auth_tables.ts). One connection per process, opened when the first caching
  * provider subscribes.
  *
  * `listening` says whether an announcement made now would reach this process:
@@ -110,7 +110,7 @@ class Revocations {
       )
       if (rows[0].n !== TRIGGERS.length) {
         throw new Error(
-          'the token tables do not announce revocations (migration 23 missing or disabled)'
+          'the token tables do not announce revocations (8_create_auth_tables.ts not run, or its triggers disabled)'
         )
       }
       if (this.#client !== client) return

@@ -19,7 +19,7 @@ import { decodeCursor, encodeCursor, isTxPosition } from '#services/shared/curso
  * One hub per process serves every open stream with one query per wake-up
  * (a LATERAL scan per subscriber over the (user_id, tx, position) index), so
  * the cost grows with the number of events, not streams × polls. It wakes on
- * the `event_store_appended` notification (a sealed block, migration 26) and on a timer: the
+ * the `event_store_appended` notification (a sealed block, 6_create_event_store_table.ts) and on a timer: the
  * timer alone is correct, the notification only makes it prompt.
  */
 

@@ -36,7 +36,7 @@ export async function createDueDigests(now = new Date()): Promise<number> {
          from users u
          where u.preferences->>'digest' = 'daily'
        ),
-       -- each distinct zone checked once (migration 24): one PostgreSQL does not know
+       -- each distinct zone checked once (known_time_zone(), 1_create_users_table.ts): one PostgreSQL does not know
        -- counts as UTC instead of failing every user's digest
        zones as (select z.tz, known_time_zone(z.tz) as known from (select distinct tz from daily) z),
        due as (

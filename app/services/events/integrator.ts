@@ -27,7 +27,7 @@ type Client = Pick<QueryClientContract, 'rawQuery'>
  * One integration pass (docs/adr/0012), in one transaction:
  *
  * 1. the bound: the oldest transaction of this database still running
- *    (event_store_horizon(), migration 26). Every transaction below it has
+ *    (event_store_horizon(), 6_create_event_store_table.ts). Every transaction below it has
  *    ended, and none can start below it any more, so the events with tx below
  *    it are final — committed or never to be.
  * 2. the journal rows of [previous bound, bound) become event rows, in
@@ -53,7 +53,7 @@ async function integrateIn(trx: TransactionClientContract): Promise<IntegrationP
   // so the API's statement timeout is not the limit.
   await trx.rawQuery(`set local statement_timeout = 0`)
   await trx.rawQuery(`set local work_mem = '64MB'`)
-  // the integrator's own inserts wake nobody but the readers (migration 26)
+  // the integrator's own inserts wake nobody but the readers (6_create_event_store_table.ts)
   await trx.rawQuery(`set local events.integrating = 'on'`)
 
   const { rows: bounds } = await trx.rawQuery(

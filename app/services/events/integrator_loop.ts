@@ -7,7 +7,7 @@ import { integrateEvents } from '#services/events/integrator'
 
 /**
  * The integrator inside a worker process (`node ace queue:work`): a pass as
- * soon as an append commits (LISTEN event_store_pending, migration 26) and on
+ * soon as an append commits (LISTEN event_store_pending, 6_create_event_store_table.ts) and on
  * a short timer, so the seal lag is one pass after the commit. Any number of
  * workers may run one: the advisory lock lets a single pass run at a time, and
  * a worker that finds it taken simply waits for the next wake-up. The

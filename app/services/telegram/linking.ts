@@ -11,7 +11,7 @@ export interface LinkCode {
   expiresAt: DateTime
 }
 
-/** What is stored of a code (migration 25): a read of the table yields no usable code. */
+/** What is stored of a code (11_create_delivery_tables.ts): a read of the table yields no usable code. */
 const stored = (code: string) => createHash('sha256').update(code).digest('hex')
 
 /**

@@ -79,7 +79,7 @@ export async function updateProfile(userId: string, patch: ProfilePatch): Promis
  * PostgreSQL's, which lacks names Node still takes (US/Pacific-New, SystemV/…).
  */
 async function checkZoneIsKnown(timezone: string) {
-  // the same check the fan-out and digests apply (migration 24): 'UTC' for a zone it lacks
+  // the same check the fan-out and digests apply (known_time_zone(), 1_create_users_table.ts): 'UTC' for a zone it lacks
   const { rows } = await db.rawQuery('select known_time_zone(?) = ? as known', [timezone, timezone])
   if (!rows[0].known) {
     throw new DomainError(

@@ -6,7 +6,7 @@ import testUtils from '@adonisjs/core/services/test_utils'
 import { UserFactory } from '#factories/user_factory'
 import { serviceToken, signIn, userToken } from '#tests/helpers/auth'
 import TokensCreate from '#commands/tokens_create'
-import { ApiClient } from '#models'
+import { ApiClient, User } from '#models'
 import limiter from '@adonisjs/limiter/services/main'
 
 test.group('Auth | user tokens expire and can be revoked', (group) => {
@@ -159,6 +159,31 @@ test.group('Auth | rate limits', (group) => {
       statuses.push((await client.get('/api/v1/me').bearerToken(first)).status())
     assert.deepEqual(statuses, [200, 200, 429])
     ;(await client.get('/api/v1/me').bearerToken(second)).assertStatus(200)
+  })
+
+  // The two token tables count their ids separately: keyed by id alone, a user token
+  // and the service token with the same id spent one budget.
+  test('a user token and a service token with the same id have a budget each', async ({
+    client,
+    assert,
+  }) => {
+    env.set('RATE_LIMIT_API_PER_MINUTE', 2)
+    const user = await UserFactory.create()
+    const created = await User.accessTokens.create(user)
+    const userValue = created.value!.release()
+    await db.rawQuery(`select setval('api_client_tokens_id_seq', ?, false)`, [
+      Number(created.identifier),
+    ])
+    const apiClient = await ApiClient.create({ name: 'same-id' })
+    const service = await ApiClient.accessTokens.create(apiClient, ['signals:write'])
+    assert.equal(String(service.identifier), String(created.identifier))
+
+    for (let i = 0; i < 2; i++) {
+      ;(await client.get('/api/v1/me').bearerToken(userValue)).assertStatus(200)
+    }
+    ;(await client.get('/api/v1/me').bearerToken(userValue)).assertStatus(429)
+    const signals = await client.get('/api/v1/signals').bearerToken(service.value!.release())
+    signals.assertStatus(200)
   })
 })
 

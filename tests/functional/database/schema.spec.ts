@@ -55,7 +55,7 @@ test.group('Schema | tables and columns', () => {
       email: 'text null',
       created_at: TS,
       updated_at: TS,
-      // migration 12: the webhook channel's signing secret, encrypted
+      // the webhook channel's signing secret, encrypted
       webhook_secret: 'text null',
     })
   })
@@ -108,9 +108,9 @@ test.group('Schema | tables and columns', () => {
       acknowledged_at: `${TS} null`,
       created_at: TS,
       updated_at: TS,
-      // migration 11: when a push channel may send it (quiet hours)
+      // when a push channel may send it (quiet hours)
       deliver_after: `${TS} null`,
-      // migration 12: a sender's lease on the alert
+      // a sender's lease on the alert
       claimed_until: `${TS} null`,
     })
   })
@@ -147,8 +147,8 @@ test.group('Schema | tables and columns', () => {
       metadata: 'jsonb',
       occurred_at: TS,
       created_at: TS,
-      // migration 17: whose event and the writing transaction (commit-safe reads);
-      // migration 26: user_id written by the writers, no uuid id and no per-event hash
+      // whose event and the writing transaction (commit-safe reads);
+      // user_id written by the writers, no uuid id and no per-event hash
       // (docs/adr/0012), the journal row an integrated event came from
       user_id: 'uuid null',
       tx: 'xid8',
@@ -321,7 +321,7 @@ test.group('Schema | constraints reject bad rows', (group) => {
     )
   })
 
-  // The format checks were rewritten without counted repetition (migration 22):
+  // The format checks were rewritten without counted repetition:
   // the same limits, each tried on both sides.
   test('format checks: the exact limits of every pattern', async ({ assert }) => {
     const userId = await user()

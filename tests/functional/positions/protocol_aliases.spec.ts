@@ -4,13 +4,19 @@ import testUtils from '@adonisjs/core/services/test_utils'
 import { UserFactory } from '#factories/user_factory'
 import { serviceToken, userToken } from '#tests/helpers/auth'
 import { snapshotBody } from '#tests/helpers/snapshots'
+import { truncateAll } from '#tests/helpers/database'
+import { integrated } from '#tests/helpers/events'
 
 /**
  * shared/SEED-SCHEMA.md says `aave` and `compound`; the API stores and answers
  * `aave_v3` and `compound_v3`. Either name in, the canonical one out and in the rows.
  */
-test.group('Positions | protocol aliases (aave, compound)', (group) => {
-  group.each.setup(() => testUtils.db().withGlobalTransaction())
+test.group('Positions | protocol aliases (aave, compound) | the recorded event', (group) => {
+  // committed rows: events are sealed by the integrator after commit (docs/adr/0012)
+  group.each.setup(async () => {
+    await truncateAll()
+    return () => truncateAll()
+  })
 
   test('POST /positions as aave stores and answers aave_v3; the same snapshot as aave_v3 is already recorded', async ({
     client,
@@ -38,12 +44,17 @@ test.group('Positions | protocol aliases (aave, compound)', (group) => {
       rows.map((r) => r.protocol),
       ['aave_v3']
     )
+    await integrated()
     const event = await db
       .from('event_store')
       .where('event_type', 'position.snapshot_recorded')
       .firstOrFail()
     assert.equal(event.payload.protocol, 'aave_v3')
   })
+})
+
+test.group('Positions | protocol aliases (aave, compound)', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
 
   test('POST /positions/batch with aave and compound answers and stores the canonical names', async ({
     client,

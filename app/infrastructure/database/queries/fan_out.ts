@@ -63,7 +63,7 @@ export async function fanOutSignal(
       where c.channel in ('telegram', 'email', 'in_app', 'webhook')
     ),
     zones as (
-      -- each distinct zone checked once (migration 24): one PostgreSQL does not know
+      -- each distinct zone checked once (known_time_zone(), 1_create_users_table.ts): one PostgreSQL does not know
       -- counts as UTC instead of failing the fan-out for everyone
       select z.tz, known_time_zone(z.tz) as known
       from (
