@@ -38,6 +38,9 @@ import {
 import { recordSnapshots, type SnapshotInput } from '#services/positions/record_snapshots'
 import { alertStaleChain } from '#services/chain/stale_alerts'
 
+/** The advisory-lock class of sync rounds (the chain id is the second key). */
+const CHAIN_SYNC_LOCK = 0x63_68_73_79 // 'chsy'
+
 /** Snapshots per ingest transaction: the batch endpoint's own limit. */
 const INGEST_BATCH = 1_000
 /** Market layouts (reserves, tokens, thresholds) are re-read this often; prices every round. */
@@ -167,7 +170,13 @@ export class ChainSync {
        on conflict (chain_id) do update set last_attempt_at = now(), updated_at = now()`,
       [chainId]
     )
+    // One round per chain at a time, across processes: a user's "sync now" during
+    // the scheduled round would otherwise compare against the same previous
+    // snapshots, find the same change and write it twice. Transaction-scoped on a
+    // connection of its own that writes nothing (no xid: it holds back no reader).
+    const lock = await db.transaction()
     try {
+      await lock.rawQuery('select pg_advisory_xact_lock(?, ?)', [CHAIN_SYNC_LOCK, chainId])
       const client = await endpoints.client()
       const block = await latestBlock(client)
       const wallets = (options.wallets ?? (await allWallets())).map((w) => w.toLowerCase())
@@ -199,6 +208,8 @@ export class ChainSync {
       )
       await alertStaleChain(chainId, this.#settings.staleMinutes)
       throw error
+    } finally {
+      await lock.commit().catch(() => {})
     }
   }
 

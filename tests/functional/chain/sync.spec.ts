@@ -359,6 +359,20 @@ test.group(
       assert.equal(quiet.written.closed + quiet.written.new, 0)
     })
 
+    test('two rounds at once on one chain (sync now during the scheduled round) write a new position once', async ({
+      assert,
+    }) => {
+      const twice = privateKeyToAccount(generatePrivateKey())
+      await db.table('users').insert({ wallet_address: twice.address.toLowerCase() })
+      await markets.openAave(twice, { supplyWeth: '1', borrowUsdc: '0' })
+      const [first, second] = await Promise.all([
+        chainSync.syncChain(CHAIN),
+        chainSync.syncChain(CHAIN, { wallets: [twice.address] }),
+      ])
+      assert.equal(first.written.new + second.written.new, 1)
+      assert.lengthOf(await snapshots(twice.address, 'aave_v3'), 1)
+    })
+
     test('429s and garbage answers are retried or fail the round; nothing wrong is written', async ({
       assert,
     }) => {
