@@ -71,5 +71,7 @@ export default await Env.create(new URL('../', import.meta.url), {
   QUEUE_STALLED_THRESHOLD: Env.schema.string.optional(),
   QUEUE_STALLED_INTERVAL: Env.schema.string.optional(),
   HEALTH_FACTOR_ALERT_COOLDOWN_HOURS: Env.schema.number.optional(),
+  RISK_EWMA_LAMBDA: Env.schema.number.optional(),
+  RISK_MIN_SAMPLES: Env.schema.number.optional(),
   BODY_LIMIT: Env.schema.string.optional(),
 })
