@@ -18,6 +18,8 @@ import { formatHealthFactorAlert } from '#domain/alerts/messages'
 import { alertChannels, withDefaults, type StoredPreferences } from '#domain/users/preferences'
 import eventRecorder from '#services/events/event_recorder'
 import { kickDeliveryAfterCommit } from '#services/delivery/kick'
+import { loadRiskModels, riskOfPosition } from '#services/positions/liquidation_risk'
+import { formatRatio } from '#domain/positions/liquidation_risk'
 
 export interface EvaluatedSnapshot {
   id: string
@@ -83,6 +85,13 @@ export async function evaluateHealthFactorAlerts(
 
   const cooldownMs = env.get('HEALTH_FACTOR_ALERT_COOLDOWN_HOURS', 12) * 3600_000
   const alerts: Record<string, unknown>[] = []
+  const firing: {
+    s: EvaluatedSnapshot
+    severity: 'high' | 'critical'
+    band: string
+    threshold: string
+    prefs: ReturnType<typeof withDefaults>
+  }[] = []
   const touched = new Map<string, { userId: string; protocol: string; chainId: number }>()
   const ordered = [...snapshots].sort((a, b) => a.snapshotAt.localeCompare(b.snapshotAt))
   for (const s of ordered) {
@@ -102,6 +111,26 @@ export async function evaluateHealthFactorAlerts(
     touched.set(k, { userId: s.userId, protocol: s.protocol, chainId: s.chainId })
     if (!decision.alert || snoozed) continue
 
+    firing.push({
+      s,
+      severity: decision.alert.severity,
+      band: decision.alert.band,
+      threshold,
+      prefs,
+    })
+  }
+
+  // The 24 h liquidation probability in the message: price history is read only
+  // when something alerts (rarely), once for all of a batch's alerts.
+  const models = firing.length
+    ? await loadRiskModels(
+        firing.map(({ s }) => s),
+        now.toJSDate(),
+        trx
+      )
+    : null
+  for (const { s, severity, band, threshold, prefs } of firing) {
+    const risk = riskOfPosition(s, models!)
     const liquidation = liquidationPriceOfLargestCollateral(s)
     const message = formatHealthFactorAlert({
       protocol: s.protocol,
@@ -118,15 +147,16 @@ export async function evaluateHealthFactorAlerts(
             liquidationPriceUsd: liquidation.liquidationPriceUsd,
           }
         : null,
+      liquidationProbability24h: risk.available ? risk.probabilities['24h'] : null,
     })
     const channels = alertChannels(prefs)
     // Quiet hours hold non-critical alerts on the push channels; the in-app feed is not a push.
-    const due = deliverAt(now, decision.alert.severity, prefs.quietHours, prefs.timezone)
+    const due = deliverAt(now, severity, prefs.quietHours, prefs.timezone)
     for (const channel of channels) {
       alerts.push({
         user_id: s.userId,
         type: 'health_factor_low',
-        severity: decision.alert.severity,
+        severity,
         channel,
         message,
         metadata: {
@@ -135,7 +165,10 @@ export async function evaluateHealthFactorAlerts(
           chainId: s.chainId,
           healthFactor: s.healthFactor,
           threshold,
-          band: decision.alert.band,
+          band,
+          ...(risk.available
+            ? { liquidationProbability24h: formatRatio(risk.probabilities['24h']) }
+            : {}),
         },
         status: channel === 'in_app' ? 'sent' : 'pending',
         deliver_after: channel !== 'in_app' && due > now ? due.toISO() : null,

@@ -146,3 +146,57 @@ test.group('Positions | liquidation risk in the API', (group) => {
     assert.equal(response.body().data[0].risk.unavailableReason, 'no_debt')
   })
 })
+
+test.group('Alerts | health-factor alert with the liquidation probability', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  test('the message adds the 24 h probability when the model knows it', async ({ assert }) => {
+    const user = await UserFactory.create()
+    const history = wandering('2026-11-01T00:00:00Z', 100)
+    await seed(user, history)
+    // WETH at $1,400: HF 1.44, below the default threshold of 1.5
+    await seed(user, [
+      snapshotBody({
+        snapshotAt: '2026-11-05T05:00:00Z',
+        collateral: [
+          {
+            symbol: 'WETH',
+            amount: '10',
+            valueUsd: '14000',
+            priceUsd: '1400',
+            liquidationThreshold: '0.825',
+          },
+        ],
+      }),
+    ])
+    const alert = await db
+      .from('alerts')
+      .where({ user_id: user.id, type: 'health_factor_low', channel: 'in_app' })
+      .firstOrFail()
+    assert.match(alert.message, /Chance of liquidation within 24 h at recent volatility: [<>]?\d/)
+    assert.match(alert.metadata.liquidationProbability24h, /^(0|1|0\.\d+)$/)
+  })
+
+  test('without enough history the message says nothing of it', async ({ assert }) => {
+    const user = await UserFactory.create()
+    await seed(user, [
+      snapshotBody({
+        collateral: [
+          {
+            symbol: 'WETH',
+            amount: '10',
+            valueUsd: '14000',
+            priceUsd: '1400',
+            liquidationThreshold: '0.825',
+          },
+        ],
+      }),
+    ])
+    const alert = await db
+      .from('alerts')
+      .where({ user_id: user.id, type: 'health_factor_low', channel: 'in_app' })
+      .firstOrFail()
+    assert.notInclude(alert.message, 'Chance of liquidation')
+    assert.notProperty(alert.metadata, 'liquidationProbability24h')
+  })
+})
