@@ -1652,6 +1652,7 @@ export interface operations {
                         activeSignals?: string[] | null;
                         alertThresholds?: {
                             healthFactor?: number | null;
+                            liquidationProbability24h?: number | null;
                         } | null;
                         digest?: ("off" | "daily") | null;
                         notificationChannels?: ("telegram" | "email" | "in_app" | "webhook")[] | null;

@@ -98,6 +98,25 @@ export function formatHealthFactorAlert(f: HealthFactorAlertFacts): string {
   return parts.join(' ')
 }
 
+export interface LiquidationProbabilityAlertFacts {
+  protocol: string
+  chainId: number
+  probability24h: number
+  threshold: number
+  healthFactor: string
+  probability7d: number
+}
+
+/** A probability alert: how likely, against what the user asked to hear about, and the HF behind it. */
+export function formatLiquidationProbabilityAlert(f: LiquidationProbabilityAlertFacts): string {
+  return (
+    `${protocolName(f.protocol)} on ${chainName(f.chainId)}: chance of liquidation within 24 h is ` +
+    `${formatProbability(f.probability24h)} at recent volatility, at or above your threshold ` +
+    `${formatProbability(f.threshold)} (7 days: ${formatProbability(f.probability7d)}). ` +
+    `Health factor ${Number.parseFloat(f.healthFactor).toFixed(3)}.`
+  )
+}
+
 export interface DigestFacts {
   localDate: string
   positions: {

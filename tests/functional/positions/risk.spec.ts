@@ -200,3 +200,76 @@ test.group('Alerts | health-factor alert with the liquidation probability', (gro
     assert.notProperty(alert.metadata, 'liquidationProbability24h')
   })
 })
+
+test.group('Alerts | liquidation-probability preference', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  const at = (iso: string, price: number) =>
+    snapshotBody({
+      snapshotAt: iso,
+      collateral: [
+        {
+          symbol: 'WETH',
+          amount: '10',
+          valueUsd: (10 * price).toFixed(2),
+          priceUsd: price.toFixed(2),
+          liquidationThreshold: '0.825',
+        },
+      ],
+    })
+
+  test('alerts once at the threshold, re-arms below threshold ÷ 1.05, honours snooze', async ({
+    client,
+    assert,
+  }) => {
+    const user = await UserFactory.create()
+    const token = await userToken(user)
+    const patch = await client
+      .patch('/api/v1/me')
+      .bearerToken(token)
+      .json({ preferences: { alertThresholds: { liquidationProbability24h: 0.05 } } })
+    patch.assertStatus(200)
+    assert.equal(patch.body().data.preferences.alertThresholds.liquidationProbability24h, 0.05)
+    await seed(user, wandering('2026-11-01T00:00:00Z', 100))
+    const probabilityAlerts = () =>
+      db
+        .from('alerts')
+        .where({ user_id: user.id, type: 'liquidation_probability_high', channel: 'in_app' })
+        .orderBy('created_at')
+    assert.lengthOf(await probabilityAlerts(), 0)
+
+    // HF 1.05 at ~1 %/h: well above 5 % within a day
+    await seed(user, [at('2026-11-05T04:00:00Z', 1018.19)])
+    const [first] = await probabilityAlerts()
+    assert.match(first.message, /chance of liquidation within 24 h is \d+(\.\d)?% /)
+    assert.equal(first.metadata.threshold, '0.05')
+    // still high: the rule stays disarmed (no storm)
+    await seed(user, [at('2026-11-05T05:00:00Z', 1020)])
+    assert.lengthOf(await probabilityAlerts(), 1)
+    // back to HF ~2: re-armed; snoozed, the next breach tells nobody
+    await seed(user, [at('2026-11-05T06:00:00Z', 2000)])
+    await client
+      .post('/api/v1/positions/snooze')
+      .bearerToken(token)
+      .json({
+        protocol: 'aave_v3',
+        chainId: 1,
+        until: new Date(Date.now() + 86_400_000).toISOString(),
+      })
+      .then((r) => r.assertStatus(200))
+    await seed(user, [at('2026-11-05T07:00:00Z', 1018.19)])
+    assert.lengthOf(await probabilityAlerts(), 1)
+  })
+
+  test('a probability threshold outside 0.001..1 is a 422 naming the field', async ({ client }) => {
+    const user = await UserFactory.create()
+    const response = await client
+      .patch('/api/v1/me')
+      .bearerToken(await userToken(user))
+      .json({ preferences: { alertThresholds: { liquidationProbability24h: 1.5 } } })
+    response.assertStatus(422)
+    response.assertBodyContains({
+      errors: [{ field: 'preferences.alertThresholds.liquidationProbability24h' }],
+    })
+  })
+})
