@@ -1,4 +1,4 @@
-import { BaseCommand } from '@adonisjs/core/ace'
+import { BaseCommand, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
 
 const pct = (x: number) => `${(x * 100).toFixed(x < 0.01 ? 2 : 1)}%`
@@ -9,9 +9,12 @@ export default class RiskBacktest extends BaseCommand {
     'Replay the stored history: each day’s 24 h liquidation forecast against what happened; calibration table and Brier score'
   static options: CommandOptions = { startApp: true }
 
+  @flags.string({ description: "Only this user's positions (a user id)" })
+  declare user?: string
+
   async run() {
     const { backtest } = await import('#services/positions/backtest')
-    const report = await backtest()
+    const report = await backtest({ userId: this.user })
     this.logger.info(
       `${report.days} days, ${report.forecasts} forecasts (${report.skipped} without enough history), ${report.liquidations} of them followed by HF < 1 within 24 h`
     )

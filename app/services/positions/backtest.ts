@@ -40,10 +40,10 @@ interface Snapshot {
  * snapshot so far gets the 24 h forecast the model would have given then —
  * prices up to that instant only — and is scored against whether any of its
  * snapshots in the following 24 h had a health factor below 1.
- * Reads every snapshot: meant for a demo or a sample, not a full production table.
+ * Reads every snapshot (or one user's): meant for a demo or a sample, not a full production table.
  */
-export async function backtest(): Promise<BacktestReport> {
-  const rows = await db
+export async function backtest(options: { userId?: string } = {}): Promise<BacktestReport> {
+  const query = db
     .from('positions')
     .select(
       'user_id',
@@ -56,6 +56,8 @@ export async function backtest(): Promise<BacktestReport> {
       'snapshot_at'
     )
     .orderBy('snapshot_at')
+  if (options.userId) query.where('user_id', options.userId)
+  const rows = await query
   const byPosition = new Map<string, Snapshot[]>()
   for (const r of rows) {
     const key = `${r.user_id}|${r.protocol}|${r.chain_id}`

@@ -40,7 +40,12 @@ function wandering(start: string, hours: number) {
 }
 
 test.group('Positions | price history from ingest', (group) => {
-  group.each.setup(() => testUtils.db().withGlobalTransaction())
+  group.each.setup(async () => {
+    const rollback = await testUtils.db().withGlobalTransaction()
+    // prices other suites committed (workers' tests, the demo seed) are not this test's history
+    await db.from('price_history').delete()
+    return rollback
+  })
 
   test('one row per (chain, asset, hour): the first price of the hour, no zero prices', async ({
     assert,
@@ -86,7 +91,12 @@ test.group('Positions | price history from ingest', (group) => {
 })
 
 test.group('Positions | liquidation risk in the API', (group) => {
-  group.each.setup(() => testUtils.db().withGlobalTransaction())
+  group.each.setup(async () => {
+    const rollback = await testUtils.db().withGlobalTransaction()
+    // prices other suites committed (workers' tests, the demo seed) are not this test's history
+    await db.from('price_history').delete()
+    return rollback
+  })
 
   test('not enough history: null with the reason, never a made-up number', async ({
     client,
@@ -148,7 +158,12 @@ test.group('Positions | liquidation risk in the API', (group) => {
 })
 
 test.group('Alerts | health-factor alert with the liquidation probability', (group) => {
-  group.each.setup(() => testUtils.db().withGlobalTransaction())
+  group.each.setup(async () => {
+    const rollback = await testUtils.db().withGlobalTransaction()
+    // prices other suites committed (workers' tests, the demo seed) are not this test's history
+    await db.from('price_history').delete()
+    return rollback
+  })
 
   test('the message adds the 24 h probability when the model knows it', async ({ assert }) => {
     const user = await UserFactory.create()
@@ -202,7 +217,12 @@ test.group('Alerts | health-factor alert with the liquidation probability', (gro
 })
 
 test.group('Alerts | liquidation-probability preference', (group) => {
-  group.each.setup(() => testUtils.db().withGlobalTransaction())
+  group.each.setup(async () => {
+    const rollback = await testUtils.db().withGlobalTransaction()
+    // prices other suites committed (workers' tests, the demo seed) are not this test's history
+    await db.from('price_history').delete()
+    return rollback
+  })
 
   const at = (iso: string, price: number) =>
     snapshotBody({
