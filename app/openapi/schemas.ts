@@ -192,7 +192,14 @@ export const componentSchemas: Record<string, Schema> = {
       riskProfile: { type: 'string', enum: ['conservative', 'moderate', 'aggressive'] },
       alertThresholds: {
         type: 'object',
-        properties: { healthFactor: { type: 'number' } },
+        properties: {
+          healthFactor: { type: 'number' },
+          liquidationProbability24h: {
+            type: 'number',
+            description:
+              'Alert when the 24 h probability of liquidation reaches this (0.001..1); unset = off.',
+          },
+        },
         required: ['healthFactor'],
         additionalProperties: { type: 'number' },
       },

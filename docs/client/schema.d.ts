@@ -871,6 +871,8 @@ export interface components {
             activeSignals: string[];
             alertThresholds: {
                 healthFactor: number;
+                /** @description Alert when the 24 h probability of liquidation reaches this (0.001..1); unset = off. */
+                liquidationProbability24h?: number;
             } & {
                 [key: string]: number;
             };
