@@ -1,4 +1,9 @@
-import { simulatePriceShock, type SimulationResult } from '#domain/positions/simulation'
+import {
+  priceChangeMap,
+  simulatedAssets,
+  simulatePriceShock,
+  type SimulationResult,
+} from '#domain/positions/simulation'
 import { latestPosition } from '#services/positions/read_positions'
 import {
   loadRiskModels,
@@ -24,19 +29,26 @@ export async function simulateLatest(
     },
     priceChanges
   )
-  // The probability after the move: the simulated health factor against the
-  // volatility measured now. The shares are the snapshot's (a move of a few
-  // percent shifts them by less than the model's own uncertainty).
-  const stored = {
+  // The probability after the move: the simulated health factor and the shares
+  // of the moved assets, against the volatility measured now.
+  const moved = simulatedAssets(
+    {
+      protocol: position.protocol,
+      collateral: position.collateral,
+      debt: position.debt,
+      healthFactor: position.healthFactor,
+      metadata: position.metadata,
+    },
+    priceChangeMap(priceChanges)
+  )
+  const after = {
     chainId: position.chainId,
     protocol: position.protocol,
-    healthFactor: position.healthFactor,
-    collateral: position.collateral,
-    debt: position.debt,
-    metadata: position.metadata,
+    healthFactor: result.simulatedHealthFactor,
+    ...moved,
   }
-  const models = await loadRiskModels([stored], new Date())
-  const risk = riskToJson(riskOfPosition(stored, models, result.simulatedHealthFactor))
+  const models = await loadRiskModels([after], new Date())
+  const risk = riskToJson(riskOfPosition(after, models))
   return {
     snapshotId: position.id,
     snapshotAt: position.snapshotAt.toUTC().toISO()!,
