@@ -73,5 +73,6 @@ export default await Env.create(new URL('../', import.meta.url), {
   HEALTH_FACTOR_ALERT_COOLDOWN_HOURS: Env.schema.number.optional(),
   RISK_EWMA_LAMBDA: Env.schema.number.optional(),
   RISK_MIN_SAMPLES: Env.schema.number.optional(),
+  RISK_MODEL_CACHE_MS: Env.schema.number.optional(),
   BODY_LIMIT: Env.schema.string.optional(),
 })

@@ -71,39 +71,71 @@ function exposuresOf(position: RiskPosition) {
 }
 
 /**
+ * Models of "now" for the dashboard's reads, per (chain, set of assets), kept
+ * for RISK_MODEL_CACHE_MS (60 s): a model changes when a new hour's price
+ * lands, and rebuilding it on every GET /positions cost a third of that
+ * route's throughput. Tests set 0 (each test writes its own history).
+ */
+const nowCache = new Map<string, { until: number; model: CovarianceModel }>()
+const NOW_CACHE_LIMIT = 1000
+
+/**
  * One covariance model per chain over every asset the positions hold, from
  * one read of price_history: the per-position work is then a w′Σw of a few
  * terms, so a page of positions — or 100,000 of them — costs one query and
- * one EWMA pass per asset pair.
+ * one EWMA pass per asset pair. `cached`: the positions are judged as of now,
+ * and a model of the last RISK_MODEL_CACHE_MS will do.
  */
 export async function loadRiskModels(
   positions: RiskPosition[],
   asOf: Date,
-  client: QueryClientContract = db.connection()
+  client: QueryClientContract = db.connection(),
+  { cached = false }: { cached?: boolean } = {}
 ): Promise<Map<number, CovarianceModel>> {
-  const wanted = new Map<string, { chainId: number; key: string }>()
+  const wanted = new Map<number, Set<string>>()
   for (const p of positions) {
-    for (const a of [...p.collateral, ...p.debt]) {
-      const key = assetKey(a)
-      wanted.set(`${p.chainId}|${key}`, { chainId: p.chainId, key })
+    const keys = wanted.get(p.chainId) ?? new Set<string>()
+    wanted.set(p.chainId, keys)
+    for (const a of [...p.collateral, ...p.debt]) keys.add(assetKey(a))
+  }
+  const ttl = cached ? env.get('RISK_MODEL_CACHE_MS', 60_000) : 0
+  const models = new Map<number, CovarianceModel>()
+  const cacheKeys = new Map<number, string>()
+  const now = Date.now()
+  for (const [chainId, keys] of wanted) {
+    const cacheKey = `${chainId}|${[...keys].sort().join(',')}`
+    cacheKeys.set(chainId, cacheKey)
+    const hit = ttl > 0 ? nowCache.get(cacheKey) : undefined
+    if (hit && hit.until > now) {
+      models.set(chainId, hit.model)
+      wanted.delete(chainId)
     }
   }
+  if (wanted.size === 0) return models
+
   const from = new Date(asOf.getTime() - WINDOW_DAYS * 24 * HOUR_MS)
-  const rows = await hourlyPrices(client, [...wanted.values()], from, asOf)
+  const assets = [...wanted].flatMap(([chainId, keys]) =>
+    [...keys].map((key) => ({ chainId, key }))
+  )
+  const rows = await hourlyPrices(client, assets, from, asOf)
   const series = new Map<number, Map<string, PricePoint[]>>()
+  for (const chainId of wanted.keys()) series.set(chainId, new Map())
   for (const row of rows) {
-    const chain = series.get(row.chain_id) ?? new Map<string, PricePoint[]>()
-    series.set(row.chain_id, chain)
+    const chain = series.get(row.chain_id)!
     const points = chain.get(row.asset_key) ?? []
     chain.set(row.asset_key, points)
     points.push({ hour: row.hour.getTime(), priceUsd: Number(row.price_usd) })
   }
   const lambda = hourlyLambda(riskOptions().lambdaPerDay)
-  const models = new Map<number, CovarianceModel>()
   for (const [chainId, chain] of series) {
     // stored rows are one per hour already; gaps are carried forward as the model assumes
     for (const [key, points] of chain) chain.set(key, fillGaps(points))
-    models.set(chainId, covarianceModel(chain, lambda))
+    const model = covarianceModel(chain, lambda)
+    models.set(chainId, model)
+    if (ttl > 0) {
+      if (nowCache.size >= NOW_CACHE_LIMIT) nowCache.clear()
+      nowCache.set(cacheKeys.get(chainId)!, { until: now + ttl, model })
+    }
   }
   return models
 }
@@ -143,9 +175,12 @@ export function riskOfPosition(
 /** The risk of each position, in order, as of an instant. */
 export async function liquidationRisks(
   positions: RiskPosition[],
-  asOf: Date = new Date()
+  asOf?: Date
 ): Promise<LiquidationRisk[]> {
-  const models = await loadRiskModels(positions, asOf)
+  // as of now (no instant given), a model of the last minute will do
+  const models = await loadRiskModels(positions, asOf ?? new Date(), undefined, {
+    cached: asOf === undefined,
+  })
   return positions.map((p) => riskOfPosition(p, models))
 }
 

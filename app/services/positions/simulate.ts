@@ -47,7 +47,7 @@ export async function simulateLatest(
     healthFactor: result.simulatedHealthFactor,
     ...moved,
   }
-  const models = await loadRiskModels([after], new Date())
+  const models = await loadRiskModels([after], new Date(), undefined, { cached: true })
   const risk = riskToJson(riskOfPosition(after, models))
   return {
     snapshotId: position.id,
