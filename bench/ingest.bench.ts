@@ -4,6 +4,7 @@ import { randomUsers } from './lib/dataset.js'
 import { startApi } from './lib/servers.js'
 
 const BATCHES = Number(process.env.BENCH_INGEST_BATCHES ?? 20)
+const PRICE_ROUNDS = Number(process.env.BENCH_INGEST_PRICE_ROUNDS ?? 8)
 const BATCH_SIZE = 1000
 
 export function snapshot(wallet: string, at: Date) {
@@ -63,6 +64,43 @@ function batches(wallets: string[], base: Date) {
   return Array.from({ length: BATCHES }, (_, b) =>
     wallets.slice(0, BATCH_SIZE).map((w) => snapshot(w, new Date(base.getTime() + b * 3600_000)))
   )
+}
+
+/**
+ * What feeding price_history costs ingest: the same 1,000-snapshot batches
+ * through in-process `recordSnapshots` with the price-history fill on and off,
+ * alternating (who goes first alternates too), medians. Each batch is a new
+ * hour, so every batch writes its hour's prices (the most it ever does).
+ */
+async function priceHistoryCost(wallets: string[], base: number) {
+  const { DateTime } = await import('luxon')
+  const { recordSnapshots, ingestHooks } = await import('#services/positions/record_snapshots')
+  let hour = 0
+  const batch = async (on: boolean) => {
+    hour++
+    const at = new Date(base + hour * 3600_000)
+    const inputs = wallets.slice(0, BATCH_SIZE).map((w) => {
+      const s = snapshot(w, at)
+      return { ...s, snapshotAt: DateTime.fromISO(s.snapshotAt) }
+    })
+    ingestHooks.priceHistory = on
+    try {
+      const t0 = performance.now()
+      await recordSnapshots({ kind: 'service' }, inputs)
+      return performance.now() - t0
+    } finally {
+      ingestHooks.priceHistory = true
+    }
+  }
+  await batch(true) // warm-up
+  const times = { on: [] as number[], off: [] as number[] }
+  for (let round = 0; round < PRICE_ROUNDS; round++) {
+    for (const on of round % 2 === 0 ? [false, true] : [true, false]) {
+      times[on ? 'on' : 'off'].push(await batch(on))
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+  return { on: median(times.on), off: median(times.off) }
 }
 
 /** The baseline: the same rows through pg, 500 per multi-row INSERT (the documented ceiling). */
@@ -147,6 +185,10 @@ export default {
         }
       }
       const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+      const prices = await priceHistoryCost(wallets, stamp - 3 * 365 * 86_400_000)
+      console.log(
+        `ingest: price history (issue 25), in-process 1,000-snapshot batches, medians of ${PRICE_ROUNDS}: off ${prices.off.toFixed(0)} ms, on ${prices.on.toFixed(0)} ms (×${(prices.on / prices.off).toFixed(3)})`
+      )
       const apiRate = BATCH_SIZE / (median(times.api) / 1000)
       const rawRate = BATCH_SIZE / (median(times.raw) / 1000)
       console.log(

@@ -76,6 +76,7 @@ const benches = [
   (await import('./fanout.bench.js')).default,
   (await import('./delivery.bench.js')).default,
   (await import('./rules.bench.js')).default,
+  (await import('./risk.bench.js')).default,
   (await import('./state.bench.js')).default,
   (await import('./load.bench.js')).default,
   (await import('./sync.bench.js')).default,

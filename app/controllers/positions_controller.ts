@@ -8,7 +8,8 @@ import {
   snoozeValidator,
 } from '#validators/position'
 import { recordSnapshots, type Ingestor } from '#services/positions/record_snapshots'
-import { findPosition, latestPositions, positionHistory } from '#services/positions/read_positions'
+import { positionHistory } from '#services/positions/read_positions'
+import { latestPositionsWithRisk, positionWithRisk } from '#services/positions/liquidation_risk'
 import { simulateLatest } from '#services/positions/simulate'
 import { snoozePosition } from '#services/positions/snooze'
 import { syncUser } from '#services/chain/chain_status'
@@ -66,8 +67,11 @@ export default class PositionsController {
 
   async index({ auth, request }: HttpContext) {
     const filter = await request.validateUsing(latestPositionsValidator, { data: request.qs() })
-    const positions = await latestPositions(auth.use('api').getUserOrFail().id, filter)
-    return { data: positions.map(positionRowToJson), meta: { nextCursor: null } }
+    const positions = await latestPositionsWithRisk(auth.use('api').getUserOrFail().id, filter)
+    return {
+      data: positions.map(({ row, risk }) => ({ ...positionRowToJson(row), risk })),
+      meta: { nextCursor: null },
+    }
   }
 
   async history({ auth, request }: HttpContext) {
@@ -77,8 +81,8 @@ export default class PositionsController {
   }
 
   async show({ auth, params }: HttpContext) {
-    const position = await findPosition(auth.use('api').getUserOrFail().id, params.id)
-    return { data: positionToJson(position) }
+    const { position, risk } = await positionWithRisk(auth.use('api').getUserOrFail().id, params.id)
+    return { data: { ...positionToJson(position), risk } }
   }
 
   /** Relative price changes applied to the caller's latest snapshot of one position. */

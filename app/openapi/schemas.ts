@@ -101,23 +101,53 @@ export const componentSchemas: Record<string, Schema> = {
     ['priceUsd', 'address', 'liquidationThreshold']
   ),
 
-  Position: closed({
-    id: uuid,
-    walletAddress: wallet,
-    protocol,
-    chainId: { type: 'integer' },
-    healthFactor: { ...nullable(decimal), description: 'Null when there is no debt.' },
-    collateral: { type: 'array', items: ref('Asset') },
-    debt: { type: 'array', items: ref('Asset') },
-    totals: closed({ collateralUsd: decimal, debtUsd: decimal }),
-    metadata: {
-      type: 'object',
-      description:
-        "The indexer's metadata; `computedHealthFactor` is added when ours differs from the given one by more than 0.1%.",
+  Position: closed(
+    {
+      id: uuid,
+      walletAddress: wallet,
+      protocol,
+      chainId: { type: 'integer' },
+      healthFactor: { ...nullable(decimal), description: 'Null when there is no debt.' },
+      collateral: { type: 'array', items: ref('Asset') },
+      debt: { type: 'array', items: ref('Asset') },
+      totals: closed({ collateralUsd: decimal, debtUsd: decimal }),
+      metadata: {
+        type: 'object',
+        description:
+          "The indexer's metadata; `computedHealthFactor` is added when ours differs from the given one by more than 0.1%.",
+      },
+      snapshotAt: instant,
+      createdAt: instant,
+      risk: {
+        ...ref('LiquidationRisk'),
+        description:
+          'On `GET /positions` (as of now) and `GET /positions/{id}` (as of the snapshot).',
+      },
     },
-    snapshotAt: instant,
-    createdAt: instant,
-  }),
+    ['risk']
+  ),
+
+  LiquidationRisk: {
+    ...closed({
+      liquidationProbability: nullable(closed({ '1h': decimal, '24h': decimal, '7d': decimal })),
+      volatility24h: {
+        ...nullable(decimal),
+        description: 'Standard deviation of ln(health factor) over 24 hours (EWMA).',
+      },
+      basedOn: closed({
+        samples: { type: 'integer', minimum: 0, description: 'Aligned hourly returns used.' },
+        since: { ...nullable(instant), description: 'Start of the price window.' },
+      }),
+      unavailableReason: nullable({
+        type: 'string',
+        enum: ['no_debt', 'no_collateral', 'missing_prices', 'insufficient_history'],
+      }),
+    }),
+    description:
+      'Probability that the health factor touches 1 within 1 h, 24 h and 7 d (first passage ' +
+      'of a driftless Brownian motion of ln HF, EWMA volatility; docs/adr/0011). Null, with ' +
+      'the reason, when it cannot be known: never a made-up number.',
+  },
 
   BatchItem: closed({
     id: uuid,
@@ -148,6 +178,11 @@ export const componentSchemas: Record<string, Schema> = {
         changePct: nullable(decimal),
       }),
     },
+    risk: {
+      ...ref('LiquidationRisk'),
+      description:
+        'The probability of liquidation at the simulated health factor, with the volatility measured now.',
+    },
   }),
 
   Snooze: closed({ protocol, chainId: { type: 'integer' }, until: instant }),
@@ -157,7 +192,14 @@ export const componentSchemas: Record<string, Schema> = {
       riskProfile: { type: 'string', enum: ['conservative', 'moderate', 'aggressive'] },
       alertThresholds: {
         type: 'object',
-        properties: { healthFactor: { type: 'number' } },
+        properties: {
+          healthFactor: { type: 'number' },
+          liquidationProbability24h: {
+            type: 'number',
+            description:
+              'Alert when the 24 h probability of liquidation reaches this (0.001..1); unset = off.',
+          },
+        },
         required: ['healthFactor'],
         additionalProperties: { type: 'number' },
       },

@@ -34,6 +34,12 @@ const preferences = vine.object({
   alertThresholds: vine
     .object({
       healthFactor: vine.number({ strict: true }).range([1, 10]).nullable().optional(),
+      // a probability; 0 would alert on every forecast, so the floor is 0.001 (0.1 %)
+      liquidationProbability24h: vine
+        .number({ strict: true })
+        .range([0.001, 1])
+        .nullable()
+        .optional(),
     })
     .nullable()
     .optional(),

@@ -51,6 +51,7 @@ function start(
       HOST: '127.0.0.1',
       LOG_LEVEL: LOG_LEVEL ?? 'silent',
       ACCESS_TOKEN_CACHE_MS: '5000',
+      RISK_MODEL_CACHE_MS: '60000',
       ...extraEnv,
     },
     stdio: ['ignore', LOG_LEVEL ? 'inherit' : 'ignore', 'inherit'],

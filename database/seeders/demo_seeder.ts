@@ -13,6 +13,7 @@ import {
 import type { Asset } from '#domain/positions/types'
 import eventRecorder, { type NewEvent } from '#services/events/event_recorder'
 import { positionStreamId } from '#services/positions/record_snapshots'
+import { recordPricesOfSnapshots } from '#infrastructure/database/queries/price_history'
 import { DEMO_DAYS, DEMO_PREFERENCES, DEMO_WALLET } from './demo_data.js'
 
 const THRESHOLD = '1.5'
@@ -172,6 +173,16 @@ export default class DemoSeeder extends BaseSeeder {
     for (let i = 0; i < rows.length; i += 500) {
       await trx.table('positions').multiInsert(rows.slice(i, i + 500))
     }
+    // the price history ingest would have kept: the liquidation probability reads it
+    await recordPricesOfSnapshots(
+      trx,
+      rows.map((r) => ({
+        chainId: r.chain_id,
+        snapshotAt: r.snapshot_at,
+        collateral: JSON.parse(r.collateral) as Asset[],
+        debt: JSON.parse(r.debt) as Asset[],
+      }))
+    )
     for (const row of rows) {
       events.push({
         aggregateType: 'position',

@@ -890,6 +890,23 @@ export interface components {
             /** @description Unsigned, for the wallet to sign; null when the action has no transaction. */
             transaction: components["schemas"]["PreparedTransaction"] | null;
         };
+        /** @description Probability that the health factor touches 1 within 1 h, 24 h and 7 d (first passage of a driftless Brownian motion of ln HF, EWMA volatility; docs/adr/0013). Null, with the reason, when it cannot be known: never a made-up number. */
+        LiquidationRisk: {
+            basedOn: {
+                /** @description Aligned hourly returns used. */
+                samples: number;
+                /** @description Start of the price window. */
+                since: string | null;
+            };
+            liquidationProbability: {
+                "1h": string;
+                "7d": string;
+                "24h": string;
+            } | null;
+            unavailableReason: ("no_debt" | "no_collateral" | "missing_prices" | "insufficient_history") | null;
+            /** @description Standard deviation of ln(health factor) over 24 hours (EWMA). */
+            volatility24h: string | null;
+        };
         Position: {
             chainId: number;
             collateral: components["schemas"]["Asset"][];
@@ -904,6 +921,8 @@ export interface components {
             metadata: Record<string, never>;
             /** @description As stored: an alias in a request (`aave`, `compound`) is stored and answered as its canonical name (`aave_v3`, `compound_v3`). */
             protocol: string;
+            /** @description On `GET /positions` (as of now) and `GET /positions/{id}` (as of the snapshot). */
+            risk?: components["schemas"]["LiquidationRisk"];
             /** Format: date-time */
             snapshotAt: string;
             totals: {
@@ -916,6 +935,8 @@ export interface components {
             activeSignals: string[];
             alertThresholds: {
                 healthFactor: number;
+                /** @description Alert when the 24 h probability of liquidation reaches this (0.001..1); unset = off. */
+                liquidationProbability24h?: number;
             } & {
                 [key: string]: number;
             };
@@ -971,6 +992,8 @@ export interface components {
                 liquidationPriceUsd: string | null;
                 symbol: string;
             }[];
+            /** @description The probability of liquidation at the simulated health factor, with the volatility measured now. */
+            risk: components["schemas"]["LiquidationRisk"];
             simulatedHealthFactor: string | null;
             /** Format: date-time */
             snapshotAt: string;
@@ -1722,6 +1745,7 @@ export interface operations {
                         activeSignals?: string[] | null;
                         alertThresholds?: {
                             healthFactor?: number | null;
+                            liquidationProbability24h?: number | null;
                         } | null;
                         digest?: ("off" | "daily") | null;
                         notificationChannels?: ("telegram" | "email" | "in_app" | "webhook")[] | null;

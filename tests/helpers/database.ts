@@ -37,7 +37,7 @@ export async function truncateAll() {
       await trx.rawQuery(`alter table ${table} disable trigger ${table}_no_truncate`)
     }
     await trx.rawQuery(
-      'truncate event_store, event_store_checkpoints, event_store_archives, event_journal, event_store_blocks, queue_jobs, queue_schedules, delivery_pacing, telegram_link_codes, digest_runs, alerts, intents, positions, signals, siwe_nonces, rate_limits, api_client_tokens, api_clients, auth_access_tokens, chain_sync_state, users restart identity cascade'
+      'truncate event_store, event_store_checkpoints, event_store_archives, event_journal, event_store_blocks, queue_jobs, queue_schedules, delivery_pacing, telegram_link_codes, digest_runs, alerts, intents, positions, price_history, signals, siwe_nonces, rate_limits, api_client_tokens, api_clients, auth_access_tokens, chain_sync_state, users restart identity cascade'
     )
     for (const table of APPEND_ONLY) {
       await trx.rawQuery(`alter table ${table} enable trigger ${table}_no_truncate`)

@@ -54,3 +54,39 @@ export function evaluateHealthFactor(
   }
   return { alert: null, next: state }
 }
+
+/** At or above this 24 h probability of liquidation an alert is critical: a coin flip within a day. */
+export const CRITICAL_PROBABILITY = 0.5
+
+/**
+ * The liquidation-probability rule (preference `alertThresholds.liquidationProbability24h`),
+ * the health-factor rule mirrored — a probability is bad when high:
+ * - no forecast (not enough history, no debt) → nothing, state kept: not knowing is not a recovery;
+ * - probability below threshold ÷ 1.05 → re-arm, no alert;
+ * - at or above the threshold while armed → alert (critical from 50 %), disarm;
+ * - disarmed: a move into the critical band, or the cooldown passed while still
+ *   at or above the threshold → alert again;
+ * - anything else (between threshold ÷ 1.05 and the threshold) → nothing.
+ */
+export function evaluateLiquidationProbability(
+  probability24h: number | null,
+  threshold: number,
+  state: RuleState,
+  at: number,
+  cooldownMs = DEFAULT_COOLDOWN_MS
+): RuleDecision {
+  if (probability24h === null) return { alert: null, next: state }
+  if (probability24h < threshold / Number(REARM_FACTOR)) return { alert: null, next: INITIAL_STATE }
+  if (probability24h < threshold) return { alert: null, next: state }
+
+  const band: Band = probability24h >= CRITICAL_PROBABILITY ? 'critical' : 'low'
+  const worse = state.band === 'low' && band === 'critical'
+  const cooledDown = state.lastAlertAt !== null && at - state.lastAlertAt >= cooldownMs
+  if (state.armed || worse || cooledDown) {
+    return {
+      alert: { severity: band === 'critical' ? 'critical' : 'high', band },
+      next: { armed: false, band: state.band === 'critical' ? 'critical' : band, lastAlertAt: at },
+    }
+  }
+  return { alert: null, next: state }
+}

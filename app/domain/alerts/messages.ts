@@ -67,6 +67,15 @@ export interface HealthFactorAlertFacts {
     priceUsd: string | null
     liquidationPriceUsd: string | null
   } | null
+  /** P(HF touches 1 within 24 h), 0..1; absent when the model cannot say (ADR 0011). */
+  liquidationProbability24h?: number | null
+}
+
+/** A probability as people read it: "4.2%", "<0.1%", ">99.9%". */
+export function formatProbability(p: number): string {
+  if (p < 0.001) return '<0.1%'
+  if (p > 0.999) return '>99.9%'
+  return `${(p * 100).toFixed(p < 0.1 ? 1 : 0)}%`
 }
 
 /** Everything needed to act without opening the dashboard. */
@@ -83,7 +92,31 @@ export function formatHealthFactorAlert(f: HealthFactorAlertFacts): string {
         (f.liquidation.priceUsd ? ` (now ${usd(f.liquidation.priceUsd)}).` : '.')
     )
   }
+  if (f.liquidationProbability24h !== undefined && f.liquidationProbability24h !== null) {
+    parts.push(
+      `Chance of liquidation within 24 h at recent volatility: ${formatProbability(f.liquidationProbability24h)}.`
+    )
+  }
   return parts.join(' ')
+}
+
+export interface LiquidationProbabilityAlertFacts {
+  protocol: string
+  chainId: number
+  probability24h: number
+  threshold: number
+  healthFactor: string
+  probability7d: number
+}
+
+/** A probability alert: how likely, against what the user asked to hear about, and the HF behind it. */
+export function formatLiquidationProbabilityAlert(f: LiquidationProbabilityAlertFacts): string {
+  return (
+    `${protocolName(f.protocol)} on ${chainName(f.chainId)}: chance of liquidation within 24 h is ` +
+    `${formatProbability(f.probability24h)} at recent volatility, at or above your threshold ` +
+    `${formatProbability(f.threshold)} (7 days: ${formatProbability(f.probability7d)}). ` +
+    `Health factor ${Number.parseFloat(f.healthFactor).toFixed(3)}.`
+  )
 }
 
 export interface DigestFacts {

@@ -117,6 +117,25 @@ function shock(assets: Asset[], changes: Map<string, Big>): Asset[] {
 }
 
 /**
+ * The position's assets after the changes (symbol, upper-cased → relative change),
+ * collateral carrying the thresholds its health factor is computed with.
+ */
+export function simulatedAssets(
+  position: SimulatedPosition,
+  changes: Map<string, Big>
+): PositionAssets {
+  return {
+    collateral: shock(simulationThresholds(position).collateral, changes),
+    debt: shock(position.debt, changes),
+  }
+}
+
+/** Relative price changes by upper-cased symbol, as `simulatePriceShock` reads them. */
+export function priceChangeMap(priceChanges: Record<string, string>): Map<string, Big> {
+  return new Map(Object.entries(priceChanges).map(([k, v]) => [k.toUpperCase(), new Big(v)]))
+}
+
+/**
  * Applies relative price changes ({ ETH: "-0.2" } = ETH −20 %) to every
  * collateral and debt asset of that symbol (case-insensitive) and reports the
  * health factor before (the stored one: what the protocol said) and after,
@@ -146,11 +165,7 @@ export function simulatePriceShock(
     changes.set(symbol.toUpperCase(), value)
   }
 
-  const thresholds = simulationThresholds(position)
-  const simulated = {
-    collateral: shock(thresholds.collateral, changes),
-    debt: shock(position.debt, changes),
-  }
+  const simulated = simulatedAssets(position, changes)
   const after = healthFactorOf(simulated.collateral, simulated.debt, position.protocol)
   return {
     currentHealthFactor: position.healthFactor,

@@ -7,7 +7,15 @@ export const CHANNELS: readonly Channel[] = ['telegram', 'email', 'in_app', 'web
 
 export interface Preferences {
   riskProfile: RiskProfile
-  alertThresholds: { healthFactor: number; [name: string]: number }
+  /**
+   * `liquidationProbability24h` (0..1, unset = off): alert when the 24 h
+   * probability of liquidation reaches it (docs/adr/0011).
+   */
+  alertThresholds: {
+    healthFactor: number
+    liquidationProbability24h?: number
+    [name: string]: number | undefined
+  }
   activeSignals: string[]
   notificationChannels: Channel[]
   watchAssets?: string[]

@@ -11,13 +11,16 @@ import {
 import { liquidationPriceOfLargestCollateral } from '#domain/positions/simulation'
 import {
   evaluateHealthFactor,
+  evaluateLiquidationProbability,
   INITIAL_STATE,
   type RuleState,
 } from '#domain/alerts/health_factor_rule'
-import { formatHealthFactorAlert } from '#domain/alerts/messages'
+import { formatHealthFactorAlert, formatLiquidationProbabilityAlert } from '#domain/alerts/messages'
 import { alertChannels, withDefaults, type StoredPreferences } from '#domain/users/preferences'
 import eventRecorder from '#services/events/event_recorder'
 import { kickDeliveryAfterCommit } from '#services/delivery/kick'
+import { loadRiskModels, riskOfPosition } from '#services/positions/liquidation_risk'
+import { formatRatio } from '#domain/positions/liquidation_risk'
 
 export interface EvaluatedSnapshot {
   id: string
@@ -83,6 +86,13 @@ export async function evaluateHealthFactorAlerts(
 
   const cooldownMs = env.get('HEALTH_FACTOR_ALERT_COOLDOWN_HOURS', 12) * 3600_000
   const alerts: Record<string, unknown>[] = []
+  const firing: {
+    s: EvaluatedSnapshot
+    severity: 'high' | 'critical'
+    band: string
+    threshold: string
+    prefs: ReturnType<typeof withDefaults>
+  }[] = []
   const touched = new Map<string, { userId: string; protocol: string; chainId: number }>()
   const ordered = [...snapshots].sort((a, b) => a.snapshotAt.localeCompare(b.snapshotAt))
   for (const s of ordered) {
@@ -102,6 +112,36 @@ export async function evaluateHealthFactorAlerts(
     touched.set(k, { userId: s.userId, protocol: s.protocol, chainId: s.chainId })
     if (!decision.alert || snoozed) continue
 
+    firing.push({
+      s,
+      severity: decision.alert.severity,
+      band: decision.alert.band,
+      threshold,
+      prefs,
+    })
+  }
+
+  // Price history is read only when something needs a forecast — a health-factor
+  // alert's message, or a user who asked for probability alerts — once per batch.
+  const probabilityThreshold = (userId: string) =>
+    withDefaults(preferences.get(userId) ?? {}).alertThresholds.liquidationProbability24h
+  const probabilityWatched = ordered.filter((s) => probabilityThreshold(s.userId) !== undefined)
+  const forecastFor = [...firing.map(({ s }) => s), ...probabilityWatched]
+  const models = forecastFor.length ? await loadRiskModels(forecastFor, now.toJSDate(), trx) : null
+  if (probabilityWatched.length) {
+    alerts.push(
+      ...(await evaluateProbabilityRule(trx, probabilityWatched, {
+        models: models!,
+        threshold: (userId) => probabilityThreshold(userId)!,
+        preferences: (userId) => withDefaults(preferences.get(userId) ?? {}),
+        snoozed: (k) => (snoozedUntil.get(k) ?? 0) > now.toMillis(),
+        now,
+        cooldownMs,
+      }))
+    )
+  }
+  for (const { s, severity, band, threshold, prefs } of firing) {
+    const risk = riskOfPosition(s, models!)
     const liquidation = liquidationPriceOfLargestCollateral(s)
     const message = formatHealthFactorAlert({
       protocol: s.protocol,
@@ -118,15 +158,16 @@ export async function evaluateHealthFactorAlerts(
             liquidationPriceUsd: liquidation.liquidationPriceUsd,
           }
         : null,
+      liquidationProbability24h: risk.available ? risk.probabilities['24h'] : null,
     })
     const channels = alertChannels(prefs)
     // Quiet hours hold non-critical alerts on the push channels; the in-app feed is not a push.
-    const due = deliverAt(now, decision.alert.severity, prefs.quietHours, prefs.timezone)
+    const due = deliverAt(now, severity, prefs.quietHours, prefs.timezone)
     for (const channel of channels) {
       alerts.push({
         user_id: s.userId,
         type: 'health_factor_low',
-        severity: decision.alert.severity,
+        severity,
         channel,
         message,
         metadata: {
@@ -135,7 +176,10 @@ export async function evaluateHealthFactorAlerts(
           chainId: s.chainId,
           healthFactor: s.healthFactor,
           threshold,
-          band: decision.alert.band,
+          band,
+          ...(risk.available
+            ? { liquidationProbability24h: formatRatio(risk.probabilities['24h']) }
+            : {}),
         },
         status: channel === 'in_app' ? 'sent' : 'pending',
         deliver_after: channel !== 'in_app' && due > now ? due.toISO() : null,
@@ -175,7 +219,7 @@ export async function evaluateHealthFactorAlerts(
      select user_id, type, severity, channel, message, metadata, status, case when status = 'sent' then now() end, deliver_after
      from jsonb_to_recordset(?::jsonb) as x(user_id uuid, type text, severity text, channel text, message text,
                                             metadata jsonb, status text, deliver_after timestamptz)
-     returning id, user_id, channel, status, severity, metadata`,
+     returning id, user_id, type, channel, status, severity, metadata`,
     [JSON.stringify(alerts)]
   )
   kickDeliveryAfterCommit(
@@ -188,6 +232,7 @@ export async function evaluateHealthFactorAlerts(
       (a: {
         id: string
         user_id: string
+        type: string
         channel: string
         status: string
         severity: string
@@ -198,7 +243,7 @@ export async function evaluateHealthFactorAlerts(
         eventType: 'alert.created' as const,
         payload: {
           userId: a.user_id,
-          type: 'health_factor_low',
+          type: a.type,
           severity: a.severity,
           channel: a.channel,
           status: a.status,
@@ -208,4 +253,117 @@ export async function evaluateHealthFactorAlerts(
     )
   )
   return inserted.length
+}
+
+/**
+ * The liquidation-probability rule over the snapshots of users who set
+ * `alertThresholds.liquidationProbability24h`: its own state per position
+ * (one read, one upsert), the same backfill, snooze, quiet-hours and
+ * cooldown handling as the health-factor rule. Returns the alert rows.
+ */
+async function evaluateProbabilityRule(
+  trx: TransactionClientContract,
+  snapshots: EvaluatedSnapshot[],
+  context: {
+    models: Awaited<ReturnType<typeof loadRiskModels>>
+    threshold: (userId: string) => number
+    preferences: (userId: string) => ReturnType<typeof withDefaults>
+    snoozed: (key: string) => boolean
+    now: DateTime
+    cooldownMs: number
+  }
+): Promise<Record<string, unknown>[]> {
+  const userIds = [...new Set(snapshots.map((s) => s.userId))]
+  const { rows } = await trx.rawQuery(
+    `select user_id, protocol, chain_id, armed, band, last_alert_at, last_snapshot_at
+     from liquidation_probability_alert_state where user_id = any(?::uuid[])`,
+    [userIds]
+  )
+  const states = new Map<string, RuleState & { lastSnapshotAt: number }>()
+  for (const r of rows) {
+    states.set(key(r.user_id, r.protocol, r.chain_id), {
+      armed: r.armed,
+      band: r.band,
+      lastAlertAt: r.last_alert_at ? new Date(r.last_alert_at).getTime() : null,
+      lastSnapshotAt: new Date(r.last_snapshot_at).getTime(),
+    })
+  }
+  const alerts: Record<string, unknown>[] = []
+  const touched = new Map<string, EvaluatedSnapshot>()
+  for (const s of snapshots) {
+    const k = key(s.userId, s.protocol, s.chainId)
+    const at = new Date(s.snapshotAt).getTime()
+    const state = states.get(k) ?? { ...INITIAL_STATE, lastSnapshotAt: -Infinity }
+    if (at <= state.lastSnapshotAt) continue
+    const risk = riskOfPosition(s, context.models)
+    const threshold = context.threshold(s.userId)
+    const decision = evaluateLiquidationProbability(
+      risk.available ? risk.probabilities['24h'] : null,
+      threshold,
+      state,
+      at,
+      context.cooldownMs
+    )
+    const snoozed = context.snoozed(k)
+    states.set(k, { ...(decision.alert && snoozed ? state : decision.next), lastSnapshotAt: at })
+    touched.set(k, s)
+    if (!decision.alert || snoozed || !risk.available) continue
+
+    const prefs = context.preferences(s.userId)
+    const message = formatLiquidationProbabilityAlert({
+      protocol: s.protocol,
+      chainId: s.chainId,
+      probability24h: risk.probabilities['24h'],
+      probability7d: risk.probabilities['7d'],
+      threshold,
+      healthFactor: s.healthFactor!,
+    })
+    const due = deliverAt(context.now, decision.alert.severity, prefs.quietHours, prefs.timezone)
+    for (const channel of alertChannels(prefs)) {
+      alerts.push({
+        user_id: s.userId,
+        type: 'liquidation_probability_high',
+        severity: decision.alert.severity,
+        channel,
+        message,
+        metadata: {
+          snapshotId: s.id,
+          protocol: s.protocol,
+          chainId: s.chainId,
+          healthFactor: s.healthFactor,
+          liquidationProbability24h: formatRatio(risk.probabilities['24h']),
+          threshold: String(threshold),
+          band: decision.alert.band,
+        },
+        status: channel === 'in_app' ? 'sent' : 'pending',
+        deliver_after: channel !== 'in_app' && due > context.now ? due.toISO() : null,
+      })
+    }
+  }
+  await trx.rawQuery(
+    `insert into liquidation_probability_alert_state (user_id, protocol, chain_id, armed, band, last_alert_at, last_snapshot_at, updated_at)
+     select user_id, protocol, chain_id, armed, band, last_alert_at, last_snapshot_at, now()
+     from jsonb_to_recordset(?::jsonb) as x(user_id uuid, protocol text, chain_id int, armed boolean, band text,
+                                            last_alert_at timestamptz, last_snapshot_at timestamptz)
+     on conflict (user_id, protocol, chain_id) do update set
+       armed = excluded.armed, band = excluded.band, last_alert_at = excluded.last_alert_at,
+       last_snapshot_at = excluded.last_snapshot_at, updated_at = now()`,
+    [
+      JSON.stringify(
+        [...touched.entries()].map(([k, p]) => {
+          const st = states.get(k)!
+          return {
+            user_id: p.userId,
+            protocol: p.protocol,
+            chain_id: p.chainId,
+            armed: st.armed,
+            band: st.band,
+            last_alert_at: st.lastAlertAt === null ? null : new Date(st.lastAlertAt).toISOString(),
+            last_snapshot_at: new Date(st.lastSnapshotAt).toISOString(),
+          }
+        })
+      ),
+    ]
+  )
+  return alerts
 }

@@ -18,6 +18,7 @@ import {
   insertSnapshots,
   type SnapshotRow,
 } from '#infrastructure/database/queries/snapshots'
+import { recordPricesOfSnapshots } from '#infrastructure/database/queries/price_history'
 import type { PositionRow } from '#infrastructure/database/queries/latest_positions'
 
 export interface SnapshotInput {
@@ -48,9 +49,10 @@ export interface RecordedSnapshot {
 
 /**
  * What runs after the snapshots are stored. Always on in the product; the
- * benchmarks switch the health-factor rule off to measure what it costs.
+ * benchmarks switch the health-factor rule and the price history off to
+ * measure what each costs.
  */
-export const ingestHooks = { healthFactorAlerts: true }
+export const ingestHooks = { healthFactorAlerts: true, priceHistory: true }
 
 /** Snapshots taken more than this far in the future are clock errors, not data. */
 const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000
@@ -200,6 +202,8 @@ function ingest(
     const stored = await insertSnapshots(trx, rows, options)
     const fresh = stored.filter((key) => key.created)
     const created = fresh.map((key) => ({ id: key.id, ...rows[key.ord] }))
+    // the prices the new snapshots carry feed the liquidation-probability model (ADR 0011)
+    if (ingestHooks.priceHistory) await recordPricesOfSnapshots(trx, created)
     // The alert's liquidation price needs the thresholds the health factor was computed with.
     const evaluated = fresh.map((key, i) => ({ ...created[i], collateral: thresholds[key.ord] }))
     await eventRecorder.appendMany(trx, registrations)

@@ -92,6 +92,8 @@ test.group('Contract | the OpenAPI document', () => {
     const doc = openApiDocument() as Json
     for (const [at, schema] of schemas(doc.components.schemas, '#/components/schemas')) {
       for (const [name, property] of Object.entries((schema.properties ?? {}) as Json)) {
+        // the one exception, named by issue 25: horizons as keys ({ "1h", "24h", "7d" })
+        if (at.includes('LiquidationRisk') && /^(1h|24h|7d)$/.test(name)) continue
         assert.match(name, /^[a-z][A-Za-z0-9]*$/, `${at}: ${name} is camelCase`)
         if (/At$/.test(name)) {
           const formats = [property.format, ...(property.anyOf ?? []).map((s: Json) => s.format)]

@@ -126,6 +126,15 @@ test.group('Contract | the status page in a browser', (group) => {
 
       // Positions, signals, alerts: what the API holds for this user.
       assert.equal(await page.locator('#positions tbody tr').count(), perPosition.length)
+      // beside each position, the 24 h liquidation probability from the demo's 30 days of prices
+      const risks = await page.$$eval('#positions tbody td[data-risk]', (cells) =>
+        cells.map((c) => [c.getAttribute('data-risk'), c.textContent])
+      )
+      assert.lengthOf(risks, perPosition.length)
+      for (const [value, text] of risks) {
+        assert.match(value!, /^(0|1|0\.\d+)$/)
+        assert.match(text!, /%$/)
+      }
       await page.waitForSelector('#signals tbody tr')
       assert.sameMembers(
         await page.$$eval('#signals tbody tr', (rows) =>

@@ -93,7 +93,10 @@ test.group('Event store | GET /api/v1/me/state?at=', (group) => {
     assert.equal(state.email, me.email)
     assert.equal(state.telegramLinked, me.telegramLinked)
     assert.isTrue(state.telegramLinked)
-    const live = (await client.get('/api/v1/positions').bearerToken(token)).body().data
+    // the live list adds a forecast (`risk`, from price history): not state, not in events
+    const live = (await client.get('/api/v1/positions').bearerToken(token))
+      .body()
+      .data.map(({ risk: _, ...position }: Record<string, unknown>) => position)
     assert.deepEqual(state.positions, live)
     assert.lengthOf(state.positions, 2)
     const liveAlerts = (await client.get('/api/v1/alerts').bearerToken(token)).body().data
