@@ -145,7 +145,7 @@ export const componentSchemas: Record<string, Schema> = {
     }),
     description:
       'Probability that the health factor touches 1 within 1 h, 24 h and 7 d (first passage ' +
-      'of a driftless Brownian motion of ln HF, EWMA volatility; docs/adr/0011). Null, with ' +
+      'of a driftless Brownian motion of ln HF, EWMA volatility; docs/adr/0013). Null, with ' +
       'the reason, when it cannot be known: never a made-up number.',
   },
 

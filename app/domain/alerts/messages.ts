@@ -67,7 +67,7 @@ export interface HealthFactorAlertFacts {
     priceUsd: string | null
     liquidationPriceUsd: string | null
   } | null
-  /** P(HF touches 1 within 24 h), 0..1; absent when the model cannot say (ADR 0011). */
+  /** P(HF touches 1 within 24 h), 0..1; absent when the model cannot say (ADR 0013). */
   liquidationProbability24h?: number | null
 }
 

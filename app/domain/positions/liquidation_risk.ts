@@ -1,6 +1,6 @@
 /**
  * How likely a position is to be liquidated, from recent price volatility
- * (docs/adr/0011-liquidation-probability.md states the model and its assumptions).
+ * (docs/adr/0013-liquidation-probability.md states the model and its assumptions).
  *
  * Volatility math runs in float64 on purpose: variances of log returns are
  * statistics, not amounts — nobody is paid from them, and a 1e-16 relative

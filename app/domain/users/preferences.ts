@@ -9,7 +9,7 @@ export interface Preferences {
   riskProfile: RiskProfile
   /**
    * `liquidationProbability24h` (0..1, unset = off): alert when the 24 h
-   * probability of liquidation reaches it (docs/adr/0011).
+   * probability of liquidation reaches it (docs/adr/0013).
    */
   alertThresholds: {
     healthFactor: number

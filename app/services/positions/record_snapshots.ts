@@ -202,7 +202,7 @@ function ingest(
     const stored = await insertSnapshots(trx, rows, options)
     const fresh = stored.filter((key) => key.created)
     const created = fresh.map((key) => ({ id: key.id, ...rows[key.ord] }))
-    // the prices the new snapshots carry feed the liquidation-probability model (ADR 0011)
+    // the prices the new snapshots carry feed the liquidation-probability model (ADR 0013)
     if (ingestHooks.priceHistory) await recordPricesOfSnapshots(trx, created)
     // The alert's liquidation price needs the thresholds the health factor was computed with.
     const evaluated = fresh.map((key, i) => ({ ...created[i], collateral: thresholds[key.ord] }))
