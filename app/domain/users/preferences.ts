@@ -91,8 +91,10 @@ export function deepMerge<T extends object>(stored: T, patch: Record<string, unk
     if (value === undefined) continue
     if (value === null) {
       delete result[key]
-    } else if (isObject(value) && isObject(result[key])) {
-      result[key] = deepMerge(result[key] as JsonObject, value)
+    } else if (isObject(value)) {
+      // Into an empty object when nothing is stored there yet: its nulls still mean
+      // "back to the default", never a stored null the defaults would not replace.
+      result[key] = deepMerge(isObject(result[key]) ? (result[key] as JsonObject) : {}, value)
     } else {
       result[key] = value
     }

@@ -23,6 +23,22 @@ test.group('Users | preferences merge and diff', () => {
     assert.deepEqual(merged, { a: { b: 1, c: 3 }, list: [9], keep: true })
   })
 
+  // Found by the contract fuzzer: a PATCH whose nested object met nothing stored
+  // kept its nulls, and GET /me then answered null where the document says number.
+  test('merge: nulls inside an object that is not stored yet are dropped, not stored', ({
+    assert,
+  }) => {
+    const merged = deepMerge({ riskProfile: 'moderate' } as Record<string, unknown>, {
+      alertThresholds: {
+        healthFactor: null,
+        liquidationProbability24h: null,
+        x: { y: null, z: 1 },
+      },
+    })
+    assert.deepEqual(merged, { riskProfile: 'moderate', alertThresholds: { x: { z: 1 } } })
+    assert.equal(withDefaults(merged as never).alertThresholds.liquidationProbability24h, undefined)
+  })
+
   test('merge does not mutate its input', ({ assert }) => {
     const stored = { a: { b: 1 } }
     deepMerge(stored, { a: { b: 2 } })
