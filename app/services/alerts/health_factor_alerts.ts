@@ -187,31 +187,7 @@ export async function evaluateHealthFactorAlerts(
     }
   }
 
-  await trx.rawQuery(
-    `insert into health_factor_alert_state (user_id, protocol, chain_id, armed, band, last_alert_at, last_snapshot_at, updated_at)
-     select user_id, protocol, chain_id, armed, band, last_alert_at, last_snapshot_at, now()
-     from jsonb_to_recordset(?::jsonb) as x(user_id uuid, protocol text, chain_id int, armed boolean, band text,
-                                            last_alert_at timestamptz, last_snapshot_at timestamptz)
-     on conflict (user_id, protocol, chain_id) do update set
-       armed = excluded.armed, band = excluded.band, last_alert_at = excluded.last_alert_at,
-       last_snapshot_at = excluded.last_snapshot_at, updated_at = now()`,
-    [
-      JSON.stringify(
-        [...touched.entries()].map(([k, p]) => {
-          const s = states.get(k)!
-          return {
-            user_id: p.userId,
-            protocol: p.protocol,
-            chain_id: p.chainId,
-            armed: s.armed,
-            band: s.band,
-            last_alert_at: s.lastAlertAt === null ? null : new Date(s.lastAlertAt).toISOString(),
-            last_snapshot_at: new Date(s.lastSnapshotAt).toISOString(),
-          }
-        })
-      ),
-    ]
-  )
+  await saveRuleStates(trx, 'health_factor_alert_state', touched, states)
   if (alerts.length === 0) return 0
 
   const { rows: inserted } = await trx.rawQuery(
@@ -340,30 +316,41 @@ async function evaluateProbabilityRule(
       })
     }
   }
+  await saveRuleStates(trx, 'liquidation_probability_alert_state', touched, states)
+  return alerts
+}
+
+/**
+ * Where each rule stands after a batch, one upsert for every position it
+ * touched: the health-factor rule and the probability rule keep the same state
+ * (armed, band, last alert) in a table each.
+ */
+async function saveRuleStates(
+  trx: TransactionClientContract,
+  table: 'health_factor_alert_state' | 'liquidation_probability_alert_state',
+  touched: Map<string, { userId: string; protocol: string; chainId: number }>,
+  states: Map<string, RuleState & { lastSnapshotAt: number }>
+) {
+  const rows = [...touched.entries()].map(([k, p]) => {
+    const state = states.get(k)!
+    return {
+      user_id: p.userId,
+      protocol: p.protocol,
+      chain_id: p.chainId,
+      armed: state.armed,
+      band: state.band,
+      last_alert_at: state.lastAlertAt === null ? null : new Date(state.lastAlertAt).toISOString(),
+      last_snapshot_at: new Date(state.lastSnapshotAt).toISOString(),
+    }
+  })
   await trx.rawQuery(
-    `insert into liquidation_probability_alert_state (user_id, protocol, chain_id, armed, band, last_alert_at, last_snapshot_at, updated_at)
+    `insert into ${table} (user_id, protocol, chain_id, armed, band, last_alert_at, last_snapshot_at, updated_at)
      select user_id, protocol, chain_id, armed, band, last_alert_at, last_snapshot_at, now()
      from jsonb_to_recordset(?::jsonb) as x(user_id uuid, protocol text, chain_id int, armed boolean, band text,
                                             last_alert_at timestamptz, last_snapshot_at timestamptz)
      on conflict (user_id, protocol, chain_id) do update set
        armed = excluded.armed, band = excluded.band, last_alert_at = excluded.last_alert_at,
        last_snapshot_at = excluded.last_snapshot_at, updated_at = now()`,
-    [
-      JSON.stringify(
-        [...touched.entries()].map(([k, p]) => {
-          const st = states.get(k)!
-          return {
-            user_id: p.userId,
-            protocol: p.protocol,
-            chain_id: p.chainId,
-            armed: st.armed,
-            band: st.band,
-            last_alert_at: st.lastAlertAt === null ? null : new Date(st.lastAlertAt).toISOString(),
-            last_snapshot_at: new Date(st.lastSnapshotAt).toISOString(),
-          }
-        })
-      ),
-    ]
+    [JSON.stringify(rows)]
   )
-  return alerts
 }
