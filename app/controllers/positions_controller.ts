@@ -104,8 +104,9 @@ export default class PositionsController {
     const { protocol, chainId, until } = await request.validateUsing(snoozeValidator, {
       data: request.body(),
     })
+    const user = auth.use('api').getUserOrFail()
     return {
-      data: await snoozePosition(auth.use('api').getUserOrFail().id, protocol, chainId ?? 1, until),
+      data: await snoozePosition(user.id, user.walletAddress, protocol, chainId ?? 1, until),
     }
   }
 }

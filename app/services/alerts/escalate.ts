@@ -41,7 +41,8 @@ export async function escalateAlerts(now = new Date()): Promise<number> {
           -- while the snooze lasts (escalated after it, if still unacknowledged)
           and not exists (
             select 1 from position_snoozes z
-            where z.user_id = a.user_id and z.protocol = a.metadata->>'protocol'
+            where z.user_id = a.user_id and z.wallet_address = a.wallet_address
+              and z.protocol = a.metadata->>'protocol'
               and z.chain_id::text = a.metadata->>'chainId' and z.until > ?::timestamptz
           )
       ),

@@ -25,6 +25,7 @@ import { formatRatio } from '#domain/positions/liquidation_risk'
 export interface EvaluatedSnapshot {
   id: string
   userId: string
+  walletAddress: string
   protocol: string
   chainId: number
   healthFactor: string | null
@@ -34,8 +35,26 @@ export interface EvaluatedSnapshot {
   snapshotAt: string
 }
 
-const key = (userId: string, protocol: string, chainId: number) =>
-  `${userId}|${protocol}|${chainId}`
+/** A position: (user, wallet, protocol, chain). */
+interface PositionKey {
+  userId: string
+  walletAddress: string
+  protocol: string
+  chainId: number
+}
+const key = (p: PositionKey) => `${p.userId}|${p.walletAddress}|${p.protocol}|${p.chainId}`
+
+const stateKey = (r: {
+  user_id: string
+  wallet_address: string
+  protocol: string
+  chain_id: number
+}): PositionKey => ({
+  userId: r.user_id,
+  walletAddress: r.wallet_address,
+  protocol: r.protocol,
+  chainId: r.chain_id,
+})
 
 /**
  * Runs the health-factor rule over newly stored snapshots, inside the ingest
@@ -54,7 +73,9 @@ export async function evaluateHealthFactorAlerts(
   // One round trip: states, preferences and live snoozes (repeated on each state row of a user).
   const { rows } = await trx.rawQuery(
     `select u.id as user_id, u.preferences, s.protocol, s.chain_id, s.armed, s.band, s.last_alert_at, s.last_snapshot_at,
-            (select coalesce(jsonb_agg(jsonb_build_object('protocol', z.protocol, 'chainId', z.chain_id, 'until', z.until)), '[]')
+            s.wallet_address,
+            (select coalesce(jsonb_agg(jsonb_build_object('walletAddress', z.wallet_address, 'protocol', z.protocol,
+                                                          'chainId', z.chain_id, 'until', z.until)), '[]')
              from position_snoozes z where z.user_id = u.id and z.until > now()) as snoozes
      from users u left join health_factor_alert_state s on s.user_id = u.id
      where u.id = any(?::uuid[])`,
@@ -63,10 +84,10 @@ export async function evaluateHealthFactorAlerts(
   const snoozedUntil = new Map<string, number>()
   for (const r of rows as {
     user_id: string
-    snoozes: { protocol: string; chainId: number; until: string }[]
+    snoozes: { walletAddress: string; protocol: string; chainId: number; until: string }[]
   }[]) {
     for (const z of r.snoozes) {
-      snoozedUntil.set(key(r.user_id, z.protocol, z.chainId), new Date(z.until).getTime())
+      snoozedUntil.set(key({ userId: r.user_id, ...z }), new Date(z.until).getTime())
     }
   }
   const now = DateTime.utc()
@@ -75,7 +96,7 @@ export async function evaluateHealthFactorAlerts(
   for (const r of rows) {
     preferences.set(r.user_id, r.preferences)
     if (r.protocol) {
-      states.set(key(r.user_id, r.protocol, r.chain_id), {
+      states.set(key(stateKey(r)), {
         armed: r.armed,
         band: r.band,
         lastAlertAt: r.last_alert_at ? new Date(r.last_alert_at).getTime() : null,
@@ -93,10 +114,10 @@ export async function evaluateHealthFactorAlerts(
     threshold: string
     prefs: ReturnType<typeof withDefaults>
   }[] = []
-  const touched = new Map<string, { userId: string; protocol: string; chainId: number }>()
+  const touched = new Map<string, PositionKey>()
   const ordered = [...snapshots].sort((a, b) => a.snapshotAt.localeCompare(b.snapshotAt))
   for (const s of ordered) {
-    const k = key(s.userId, s.protocol, s.chainId)
+    const k = key(s)
     const at = new Date(s.snapshotAt).getTime()
     const state = states.get(k) ?? { ...INITIAL_STATE, lastSnapshotAt: -Infinity }
     if (at <= state.lastSnapshotAt) continue
@@ -109,7 +130,7 @@ export async function evaluateHealthFactorAlerts(
     const snoozed = (snoozedUntil.get(k) ?? 0) > now.toMillis()
     const next = decision.alert && snoozed ? state : decision.next
     states.set(k, { ...next, lastSnapshotAt: at })
-    touched.set(k, { userId: s.userId, protocol: s.protocol, chainId: s.chainId })
+    touched.set(k, s)
     if (!decision.alert || snoozed) continue
 
     firing.push({
@@ -166,12 +187,14 @@ export async function evaluateHealthFactorAlerts(
     for (const channel of channels) {
       alerts.push({
         user_id: s.userId,
+        wallet_address: s.walletAddress,
         type: 'health_factor_low',
         severity,
         channel,
         message,
         metadata: {
           snapshotId: s.id,
+          walletAddress: s.walletAddress,
           protocol: s.protocol,
           chainId: s.chainId,
           healthFactor: s.healthFactor,
@@ -191,10 +214,10 @@ export async function evaluateHealthFactorAlerts(
   if (alerts.length === 0) return 0
 
   const { rows: inserted } = await trx.rawQuery(
-    `insert into alerts (user_id, type, severity, channel, message, metadata, status, sent_at, deliver_after)
-     select user_id, type, severity, channel, message, metadata, status, case when status = 'sent' then now() end, deliver_after
-     from jsonb_to_recordset(?::jsonb) as x(user_id uuid, type text, severity text, channel text, message text,
-                                            metadata jsonb, status text, deliver_after timestamptz)
+    `insert into alerts (user_id, wallet_address, type, severity, channel, message, metadata, status, sent_at, deliver_after)
+     select user_id, wallet_address, type, severity, channel, message, metadata, status, case when status = 'sent' then now() end, deliver_after
+     from jsonb_to_recordset(?::jsonb) as x(user_id uuid, wallet_address text, type text, severity text, channel text,
+                                            message text, metadata jsonb, status text, deliver_after timestamptz)
      returning id, user_id, type, channel, status, severity, metadata`,
     [JSON.stringify(alerts)]
   )
@@ -251,13 +274,13 @@ async function evaluateProbabilityRule(
 ): Promise<Record<string, unknown>[]> {
   const userIds = [...new Set(snapshots.map((s) => s.userId))]
   const { rows } = await trx.rawQuery(
-    `select user_id, protocol, chain_id, armed, band, last_alert_at, last_snapshot_at
+    `select user_id, wallet_address, protocol, chain_id, armed, band, last_alert_at, last_snapshot_at
      from liquidation_probability_alert_state where user_id = any(?::uuid[])`,
     [userIds]
   )
   const states = new Map<string, RuleState & { lastSnapshotAt: number }>()
   for (const r of rows) {
-    states.set(key(r.user_id, r.protocol, r.chain_id), {
+    states.set(key(stateKey(r)), {
       armed: r.armed,
       band: r.band,
       lastAlertAt: r.last_alert_at ? new Date(r.last_alert_at).getTime() : null,
@@ -267,7 +290,7 @@ async function evaluateProbabilityRule(
   const alerts: Record<string, unknown>[] = []
   const touched = new Map<string, EvaluatedSnapshot>()
   for (const s of snapshots) {
-    const k = key(s.userId, s.protocol, s.chainId)
+    const k = key(s)
     const at = new Date(s.snapshotAt).getTime()
     const state = states.get(k) ?? { ...INITIAL_STATE, lastSnapshotAt: -Infinity }
     if (at <= state.lastSnapshotAt) continue
@@ -298,12 +321,14 @@ async function evaluateProbabilityRule(
     for (const channel of alertChannels(prefs)) {
       alerts.push({
         user_id: s.userId,
+        wallet_address: s.walletAddress,
         type: 'liquidation_probability_high',
         severity: decision.alert.severity,
         channel,
         message,
         metadata: {
           snapshotId: s.id,
+          walletAddress: s.walletAddress,
           protocol: s.protocol,
           chainId: s.chainId,
           healthFactor: s.healthFactor,
@@ -328,13 +353,14 @@ async function evaluateProbabilityRule(
 async function saveRuleStates(
   trx: TransactionClientContract,
   table: 'health_factor_alert_state' | 'liquidation_probability_alert_state',
-  touched: Map<string, { userId: string; protocol: string; chainId: number }>,
+  touched: Map<string, PositionKey>,
   states: Map<string, RuleState & { lastSnapshotAt: number }>
 ) {
   const rows = [...touched.entries()].map(([k, p]) => {
     const state = states.get(k)!
     return {
       user_id: p.userId,
+      wallet_address: p.walletAddress,
       protocol: p.protocol,
       chain_id: p.chainId,
       armed: state.armed,
@@ -344,11 +370,11 @@ async function saveRuleStates(
     }
   })
   await trx.rawQuery(
-    `insert into ${table} (user_id, protocol, chain_id, armed, band, last_alert_at, last_snapshot_at, updated_at)
-     select user_id, protocol, chain_id, armed, band, last_alert_at, last_snapshot_at, now()
-     from jsonb_to_recordset(?::jsonb) as x(user_id uuid, protocol text, chain_id int, armed boolean, band text,
-                                            last_alert_at timestamptz, last_snapshot_at timestamptz)
-     on conflict (user_id, protocol, chain_id) do update set
+    `insert into ${table} (user_id, wallet_address, protocol, chain_id, armed, band, last_alert_at, last_snapshot_at, updated_at)
+     select user_id, wallet_address, protocol, chain_id, armed, band, last_alert_at, last_snapshot_at, now()
+     from jsonb_to_recordset(?::jsonb) as x(user_id uuid, wallet_address text, protocol text, chain_id int, armed boolean,
+                                            band text, last_alert_at timestamptz, last_snapshot_at timestamptz)
+     on conflict (user_id, wallet_address, protocol, chain_id) do update set
        armed = excluded.armed, band = excluded.band, last_alert_at = excluded.last_alert_at,
        last_snapshot_at = excluded.last_snapshot_at, updated_at = now()`,
     [JSON.stringify(rows)]

@@ -62,11 +62,20 @@ export async function signInWithEthereum(message: string, signature: Hex): Promi
         'The nonce is unknown, expired or already used; ask for a new one'
       )
     }
+    // A wallet proven by a user signs in as that user, whichever of their wallets it
+    // is; a wallet nobody proved is a new user, with it as their first wallet
+    // (a trigger adds it to user_wallets).
     const inserted = await trx.rawQuery(
-      `insert into users (wallet_address) values (?) on conflict (wallet_address) do nothing returning id`,
-      [wallet]
+      `insert into users (wallet_address)
+       select ? where not exists (select 1 from user_wallets where address = ? and kind = 'proven')
+       on conflict (wallet_address) do nothing returning id`,
+      [wallet, wallet]
     )
-    const existing = await User.query({ client: trx }).where('wallet_address', wallet).firstOrFail()
+    const existing = await User.query({ client: trx })
+      .whereIn('id', (q) =>
+        q.from('user_wallets').select('user_id').where({ address: wallet, kind: 'proven' })
+      )
+      .firstOrFail()
     const isNew = inserted.rows.length === 1
     if (isNew) {
       const store = requestContext.getStore()

@@ -337,9 +337,10 @@ export class ChainSync {
   }
 }
 
+/** Every wallet on anyone's list, once however many users hold it (docs/adr/0014). */
 async function allWallets(): Promise<string[]> {
-  const { rows } = await db.rawQuery('select wallet_address from users order by wallet_address')
-  return rows.map((r: { wallet_address: string }) => r.wallet_address)
+  const { rows } = await db.rawQuery('select distinct address from user_wallets order by address')
+  return rows.map((r: { address: string }) => r.address)
 }
 
 /**

@@ -50,7 +50,7 @@ export async function replayInto(schema: string, instant?: DateTime): Promise<Re
       `create table ${schema}.users (id uuid primary key, email text, preferences jsonb not null, telegram_linked boolean not null)`
     )
     await trx.rawQuery(
-      `create table ${schema}.position_heads (user_id uuid, protocol text, chain_id int, snapshot_id uuid, primary key (user_id, protocol, chain_id))`
+      `create table ${schema}.position_heads (user_id uuid, wallet_address text, protocol text, chain_id int, snapshot_id uuid, primary key (user_id, wallet_address, protocol, chain_id))`
     )
     await trx.rawQuery(
       `create table ${schema}.alerts (id uuid primary key, user_id uuid not null, status text not null)`
@@ -75,6 +75,7 @@ export async function replayInto(schema: string, instant?: DateTime): Promise<Re
         await trx.table(`${schema}.position_heads`).multiInsert(
           state.positions.map((p) => ({
             user_id: id,
+            wallet_address: p.walletAddress,
             protocol: p.protocol,
             chain_id: p.chainId,
             snapshot_id: p.id,
@@ -130,10 +131,12 @@ export async function replayInto(schema: string, instant?: DateTime): Promise<Re
     )
     await compare(
       'position_heads',
-      `select coalesce(l.user_id, r.user_id)::text || ':' || coalesce(l.protocol, r.protocol) || ':' || coalesce(l.chain_id, r.chain_id) as id,
+      `select concat_ws(':', coalesce(l.user_id, r.user_id), coalesce(l.wallet_address, r.wallet_address),
+                        coalesce(l.protocol, r.protocol), coalesce(l.chain_id, r.chain_id)) as id,
               'snapshotId' as field, to_jsonb(l.snapshot_id) as live, to_jsonb(r.snapshot_id) as replayed
        from public.position_heads l full join ${schema}.position_heads r
-         on r.user_id = l.user_id and r.protocol = l.protocol and r.chain_id = l.chain_id
+         on r.user_id = l.user_id and r.wallet_address = l.wallet_address
+        and r.protocol = l.protocol and r.chain_id = l.chain_id
        where l.snapshot_id is distinct from r.snapshot_id and ${sealed('coalesce(l.user_id, r.user_id)')}`
     )
     await compare(

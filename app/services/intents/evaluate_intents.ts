@@ -42,6 +42,7 @@ export async function evaluateIntents(
   const batch = snapshots.map((s) => ({
     snapshot_id: s.id,
     user_id: s.userId,
+    wallet_address: s.walletAddress,
     protocol: s.protocol,
     chain_id: s.chainId,
     health_factor: s.healthFactor,
@@ -49,18 +50,20 @@ export async function evaluateIntents(
   }))
   const { rows: candidates } = (await trx.rawQuery(
     `with batch as (
-       select * from jsonb_to_recordset(?::jsonb) as x(snapshot_id uuid, user_id uuid, protocol text,
-                                                       chain_id int, health_factor numeric, snapshot_at timestamptz)
+       select * from jsonb_to_recordset(?::jsonb) as x(snapshot_id uuid, user_id uuid, wallet_address text,
+                                                       protocol text, chain_id int, health_factor numeric,
+                                                       snapshot_at timestamptz)
      ),
      newest as (
-       select distinct on (user_id, protocol, chain_id) * from batch
-       order by user_id, protocol, chain_id, snapshot_at desc
+       select distinct on (user_id, wallet_address, protocol, chain_id) * from batch
+       order by user_id, wallet_address, protocol, chain_id, snapshot_at desc
      )
      select i.id as intent_id, i.user_id, i.name, i.protocol, i.chain_id, i.condition, i.action,
             (i.max_executions is not null and i.executions_count + 1 >= i.max_executions) as reaches_max,
-            n.snapshot_id, n.health_factor::text as health_factor, u.wallet_address, u.preferences
+            n.snapshot_id, n.health_factor::text as health_factor, i.wallet_address, u.preferences
      from newest n
-     join intents i on i.user_id = n.user_id and i.protocol = n.protocol and i.chain_id = n.chain_id
+     join intents i on i.user_id = n.user_id and i.wallet_address = n.wallet_address
+                   and i.protocol = n.protocol and i.chain_id = n.chain_id
                    and i.status = 'active' and i.deleted_at is null
      join users u on u.id = n.user_id
      where (i.expires_at is null or i.expires_at > now())
@@ -74,8 +77,8 @@ export async function evaluateIntents(
            end
        and not exists (
          select 1 from positions p
-         where p.user_id = n.user_id and p.protocol = n.protocol and p.chain_id = n.chain_id
-           and p.snapshot_at > n.snapshot_at
+         where p.user_id = n.user_id and p.wallet_address = n.wallet_address
+           and p.protocol = n.protocol and p.chain_id = n.chain_id and p.snapshot_at > n.snapshot_at
        )
      order by i.id
      for update of i`,
@@ -146,12 +149,14 @@ export async function evaluateIntents(
     })
     return alertChannels(prefs).map((channel) => ({
       user_id: c.user_id,
+      wallet_address: c.wallet_address,
       channel,
       message,
       metadata: {
         intentId: c.intent_id,
         executionId: executionOf.get(c.intent_id),
         snapshotId: c.snapshot_id,
+        walletAddress: c.wallet_address,
         protocol: c.protocol,
         chainId: c.chain_id,
       },
@@ -161,11 +166,11 @@ export async function evaluateIntents(
   })
   const { rows: alertRows } = await trx.rawQuery(
     `with created as (
-       insert into alerts (user_id, type, severity, channel, message, metadata, status, sent_at, deliver_after)
-       select user_id, 'intent_triggered', 'high', channel, message, metadata, status,
+       insert into alerts (user_id, wallet_address, type, severity, channel, message, metadata, status, sent_at, deliver_after)
+       select user_id, wallet_address, 'intent_triggered', 'high', channel, message, metadata, status,
               case when status = 'sent' then now() end, deliver_after
-       from jsonb_to_recordset(?::jsonb) as x(user_id uuid, channel text, message text, metadata jsonb,
-                                              status text, deliver_after timestamptz)
+       from jsonb_to_recordset(?::jsonb) as x(user_id uuid, wallet_address text, channel text, message text,
+                                              metadata jsonb, status text, deliver_after timestamptz)
        returning id, user_id, channel, status, metadata
      ), linked as (
        update intent_executions e set alert_id = c.id

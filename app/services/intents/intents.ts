@@ -12,6 +12,8 @@ import { newestIdFirstPage, type Page } from '#services/shared/cursor'
 export const MAX_ACTIVE_INTENTS = 50
 
 export interface IntentInput {
+  /** One of the user's proven wallets; the sign-in wallet when left out. */
+  walletAddress?: string
   name?: string
   protocol: string
   chainId: number
@@ -107,11 +109,15 @@ export async function createIntent(userId: string, input: IntentInput): Promise<
   }
   return db.transaction(async (trx) => {
     // The user's row lock serialises concurrent creations for the limit below.
-    await trx.rawQuery('select id from users where id = ? for update', [userId])
+    const { rows: locked } = await trx.rawQuery(
+      'select wallet_address from users where id = ? for update',
+      [userId]
+    )
     await assertBelowActiveLimit(trx, userId)
     const intent = await Intent.create(
       {
         userId,
+        walletAddress: input.walletAddress ?? locked[0].wallet_address,
         name: input.name ?? null,
         protocol: input.protocol,
         chainId: input.chainId,

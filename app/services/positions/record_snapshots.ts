@@ -13,8 +13,9 @@ import eventRecorder, { type NewEvent } from '#services/events/event_recorder'
 import { evaluateHealthFactorAlerts } from '#services/alerts/health_factor_alerts'
 import { evaluateIntents } from '#services/intents/evaluate_intents'
 import {
-  lockUsersForWallets,
+  lockHoldersOfWallets,
   OwnersChangedError,
+  type WalletHolder,
   insertSnapshots,
   type SnapshotRow,
 } from '#infrastructure/database/queries/snapshots'
@@ -32,7 +33,10 @@ export interface SnapshotInput {
   snapshotAt: DateTime
 }
 
-/** Who is ingesting: a user for their own wallet, or a service for any wallet. */
+/**
+ * Who is ingesting: a user for their own wallets (the sign-in one when the
+ * snapshot names none), or a service for any wallet.
+ */
 export type Ingestor = { kind: 'user'; userId: string; walletAddress: string } | { kind: 'service' }
 
 export interface RecordedSnapshot {
@@ -57,13 +61,25 @@ export const ingestHooks = { healthFactorAlerts: true, priceHistory: true }
 /** Snapshots taken more than this far in the future are clock errors, not data. */
 const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000
 
-// Namespace for the stable id of a position stream (user, protocol, chain): the
-// event store aggregate of its snapshots.
+// Namespace for the stable id of a position stream (user, wallet, protocol,
+// chain): the event store aggregate of its snapshots.
 // Both passed as bytes: given strings, uuid parses the namespace twice and
 // re-encodes the name on every call (4 ms of a 1,000-snapshot batch).
 const POSITION_STREAM_NAMESPACE = parseUuid('6f1d2c7e-3f64-4b8e-9a51-2d8f0c6b7a10')
-export function positionStreamId(userId: string, protocol: string, chainId: number) {
-  return uuidv5(Buffer.from(`${userId}:${protocol}:${chainId}`), POSITION_STREAM_NAMESPACE)
+/**
+ * `wallet` is left out for the user's sign-in wallet: its streams keep the ids
+ * they had when a user had one wallet (the event store is append-only).
+ */
+export function positionStreamId(
+  userId: string,
+  protocol: string,
+  chainId: number,
+  wallet?: string
+) {
+  const name = wallet
+    ? `${userId}:${wallet}:${protocol}:${chainId}`
+    : `${userId}:${protocol}:${chainId}`
+  return uuidv5(Buffer.from(name), POSITION_STREAM_NAMESPACE)
 }
 
 /**
@@ -87,19 +103,6 @@ export async function recordSnapshots(
           'A snapshot cannot be taken in the future',
           inputs.length > 1 ? `snapshots.${index}.snapshotAt` : 'snapshotAt'
         )
-      )
-    }
-    if (
-      ingestor.kind === 'user' &&
-      input.walletAddress &&
-      input.walletAddress !== ingestor.walletAddress
-    ) {
-      // A user records snapshots of their own wallet only; naming another is refused
-      // without saying whether that wallet is known.
-      throw new DomainError(
-        'E_FORBIDDEN_WALLET',
-        'You can only record snapshots of your own wallet',
-        'walletAddress'
       )
     }
     const path = inputs.length > 1 ? `snapshots.${index}.` : ''
@@ -130,7 +133,10 @@ export async function recordSnapshots(
       // a deadlock cannot happen given the lock order below; retrying is the safety net
       const deadlock = (error as { code?: string }).code === '40P01'
       const conflict = error instanceof DomainError && error.code === 'E_VERSION_CONFLICT'
-      const ownersChanged = error instanceof OwnersChangedError
+      // a wallet proven by another user while this one created a user for it
+      const ownersChanged =
+        error instanceof OwnersChangedError ||
+        (error as { constraint?: string }).constraint === 'user_wallets_proven_address_unique'
       if (!(conflict || deadlock || ownersChanged) || attempt >= 3) throw error
     }
   }
@@ -143,23 +149,43 @@ function ingest(
 ): Promise<RecordedSnapshot[]> {
   return db.transaction(async (trx) => {
     const registrations: NewEvent[] = []
-    // The owners are locked first, in id order: concurrent ingests for one user
+    // The holders are locked first, in id order: concurrent ingests for one user
     // queue here instead of deadlocking later on event versions or alert state,
     // and the health-factor rule reads a state nobody else is writing.
-    let owners: Map<string, string>
+    let holders: Map<string, WalletHolder[]>
     if (ingestor.kind === 'user') {
-      owners = new Map([[ingestor.walletAddress, ingestor.userId]])
-      await trx.rawQuery('select 1 from users where id = ? for update', [ingestor.userId])
+      const { rows: own } = await trx.rawQuery(
+        `select w.address from users u join user_wallets w on w.user_id = u.id and w.kind = 'proven'
+          where u.id = ? for update of u`,
+        [ingestor.userId]
+      )
+      const holder = {
+        userId: ingestor.userId,
+        kind: 'proven' as const,
+        signInWallet: ingestor.walletAddress,
+      }
+      holders = new Map(own.map((r: { address: string }) => [r.address, [holder]]))
+      for (const input of inputs) {
+        if (input.walletAddress && !holders.has(input.walletAddress)) {
+          // A user records snapshots of their own proven wallets only; naming another
+          // is refused without saying whether that wallet is known.
+          throw new DomainError(
+            'E_FORBIDDEN_WALLET',
+            'You can only record snapshots of your own wallets',
+            'walletAddress'
+          )
+        }
+      }
     } else {
-      const { ids, created } = await lockUsersForWallets(
+      const locked = await lockHoldersOfWallets(
         trx,
         inputs.map((i) => i.walletAddress!)
       )
-      owners = ids
-      for (const wallet of created) {
+      holders = locked.holders
+      for (const wallet of locked.created) {
         registrations.push({
           aggregateType: 'user',
-          aggregateId: ids.get(wallet)!,
+          aggregateId: holders.get(wallet)![0].userId,
           eventType: 'user.registered',
           payload: { walletAddress: wallet, via: 'ingest' },
         })
@@ -168,8 +194,14 @@ function ingest(
 
     // The collateral with the thresholds its health factor is computed with:
     // the assets' own, else the position's metadata.liquidationThreshold.
+    // A service's snapshot is public chain data: every holder of the wallet gets
+    // it, its owner first. A user's own ingest stays theirs (docs/adr/0014).
     const thresholds: Asset[][] = []
-    const rows: SnapshotRow[] = inputs.map((input, index) => {
+    const rows: SnapshotRow[] = []
+    // which input each row came from; each user's sign-in wallet
+    const inputOf: number[] = []
+    const signInWallets = new Map<string, string>()
+    inputs.forEach((input, index) => {
       const wallet = input.walletAddress ?? (ingestor.kind === 'user' ? ingestor.walletAddress : '')
       thresholds[index] = declaredThresholds(input.collateral, input.metadata).collateral
       const computed = computeHealthFactor(thresholds[index], input.debt, input.protocol)
@@ -186,16 +218,20 @@ function ingest(
             healthFactorsDiffer(input.healthFactor, computed))
         if (disagree) metadata.computedHealthFactor = computed
       }
-      return {
-        userId: owners.get(wallet)!,
-        walletAddress: wallet,
-        protocol: input.protocol,
-        chainId: input.chainId ?? 1,
-        healthFactor,
-        collateral: input.collateral,
-        debt: input.debt,
-        metadata,
-        snapshotAt: input.snapshotAt.toUTC().toISO()!,
+      for (const holder of holders.get(wallet)!) {
+        inputOf.push(index)
+        signInWallets.set(holder.userId, holder.signInWallet)
+        rows.push({
+          userId: holder.userId,
+          walletAddress: wallet,
+          protocol: input.protocol,
+          chainId: input.chainId ?? 1,
+          healthFactor,
+          collateral: input.collateral,
+          debt: input.debt,
+          metadata,
+          snapshotAt: input.snapshotAt.toUTC().toISO()!,
+        })
       }
     })
 
@@ -205,13 +241,22 @@ function ingest(
     // the prices the new snapshots carry feed the liquidation-probability model (ADR 0013)
     if (ingestHooks.priceHistory) await recordPricesOfSnapshots(trx, created)
     // The alert's liquidation price needs the thresholds the health factor was computed with.
-    const evaluated = fresh.map((key, i) => ({ ...created[i], collateral: thresholds[key.ord] }))
+    const evaluated = fresh.map((key, i) => ({
+      ...created[i],
+      collateral: thresholds[inputOf[key.ord]],
+    }))
     await eventRecorder.appendMany(trx, registrations)
     await eventRecorder.appendUniform(trx, {
       aggregateType: 'position',
       eventType: 'position.snapshot_recorded',
       rows: created,
-      aggregateId: (row) => positionStreamId(row.userId, row.protocol, row.chainId),
+      aggregateId: (row) =>
+        positionStreamId(
+          row.userId,
+          row.protocol,
+          row.chainId,
+          row.walletAddress === signInWallets.get(row.userId) ? undefined : row.walletAddress
+        ),
       payload: {
         snapshotId: (row) => row.id,
         userId: (row) => row.userId,
@@ -225,7 +270,11 @@ function ingest(
     if (ingestHooks.healthFactorAlerts) await evaluateHealthFactorAlerts(trx, evaluated)
     await evaluateIntents(trx, created)
 
-    return stored.map((key) => {
+    // One answer per input: its first row (the owner's, when the wallet has watchers).
+    const answered = stored.filter(
+      (key) => key.ord === 0 || inputOf[key.ord - 1] !== inputOf[key.ord]
+    )
+    return answered.map((key) => {
       const row = rows[key.ord]
       return {
         id: key.id,

@@ -10,6 +10,7 @@ import { DomainError } from '#domain/shared/errors'
  */
 export async function snoozePosition(
   userId: string,
+  walletAddress: string,
   protocol: string,
   chainId: number,
   until: DateTime
@@ -18,9 +19,9 @@ export async function snoozePosition(
     throw new DomainError('E_VALIDATION_ERROR', 'A snooze lasts 90 days at most', 'until')
   }
   await db.rawQuery(
-    `insert into position_snoozes (user_id, protocol, chain_id, until) values (?, ?, ?, ?)
-     on conflict (user_id, protocol, chain_id) do update set until = excluded.until, updated_at = now()`,
-    [userId, protocol, chainId, until.toISO()!]
+    `insert into position_snoozes (user_id, wallet_address, protocol, chain_id, until) values (?, ?, ?, ?, ?)
+     on conflict (user_id, wallet_address, protocol, chain_id) do update set until = excluded.until, updated_at = now()`,
+    [userId, walletAddress, protocol, chainId, until.toISO()!]
   )
   return { protocol, chainId, until: until.toUTC().toISO() }
 }

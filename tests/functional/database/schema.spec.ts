@@ -112,6 +112,8 @@ test.group('Schema | tables and columns', () => {
       deliver_after: `${TS} null`,
       // a sender's lease on the alert
       claimed_until: `${TS} null`,
+      // the wallet of the position an alert is about (docs/adr/0014)
+      wallet_address: 'text null',
     })
   })
 
@@ -133,6 +135,8 @@ test.group('Schema | tables and columns', () => {
       deleted_at: `${TS} null`,
       created_at: TS,
       updated_at: TS,
+      // the proven wallet it acts for (docs/adr/0014)
+      wallet_address: 'text',
     })
   })
 
@@ -178,7 +182,13 @@ test.group('Schema | indexes, column order and direction', () => {
       positions: {
         positions_user_id_snapshot_at_index: '(user_id, snapshot_at DESC)',
         positions_wallet_address_protocol_index: '(wallet_address, protocol)',
-        positions_user_protocol_chain_snapshot_unique: '(user_id, protocol, chain_id, snapshot_at)',
+        positions_user_wallet_protocol_chain_snapshot_unique:
+          '(user_id, wallet_address, protocol, chain_id, snapshot_at)',
+      },
+      user_wallets: {
+        user_wallets_user_address_unique: '(user_id, address)',
+        user_wallets_proven_address_unique: "(address) WHERE (kind = 'proven'::text)",
+        user_wallets_address_index: '(address, user_id)',
       },
       signals: {
         signals_type_detected_at_index: '(type, detected_at DESC)',
@@ -226,7 +236,9 @@ test.group('Schema | indexes, column order and direction', () => {
     const names = rows.map((r: { relname: string }) => r.relname)
     for (const name of [
       'users_wallet_address_unique',
-      'positions_user_protocol_chain_snapshot_unique',
+      'positions_user_wallet_protocol_chain_snapshot_unique',
+      'user_wallets_user_address_unique',
+      'user_wallets_proven_address_unique',
       'alerts_user_signal_channel_unique',
       'event_store_aggregate_version_unique',
     ]) {

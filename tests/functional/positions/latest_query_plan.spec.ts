@@ -22,7 +22,7 @@ function walk(node: PlanNode, out: PlanNode[] = []): PlanNode[] {
 test.group('Positions | latest-positions query plan', (group) => {
   group.each.teardown(() => truncateAll())
 
-  test('reads one user through an index on user_id, never a sequential scan', async ({
+  test('reads one user through their position heads, never a sequential scan', async ({
     assert,
   }) => {
     // 2,000 users × 2 protocols × 10 hourly snapshots, analysed, so the planner sees real statistics.
@@ -38,45 +38,64 @@ test.group('Positions | latest-positions query plan', (group) => {
        from users u cross join (values ('aave_v3'), ('compound_v3')) p(protocol) cross join generate_series(0, 9) h`
     )
     await db.rawQuery('analyze positions')
+    await db.rawQuery('analyze position_heads')
+    await db.rawQuery('analyze user_wallets')
     const user = await db.from('users').orderByRaw('random()').firstOrFail()
 
-    const { rows } = await db.rawQuery(`explain (format json) ${LATEST_POSITIONS_SQL}`, [
-      user.id,
-      user.id,
-      user.id,
-    ])
+    const { rows } = await db.rawQuery(`explain (format json) ${LATEST_POSITIONS_SQL}`, [user.id])
     const nodes = walk(rows[0]['QUERY PLAN'][0].Plan)
-    const onPositions = nodes.filter(
-      (n) => n['Relation Name'] === 'positions' || n['Index Name']?.startsWith('positions_')
+    const described = JSON.stringify(
+      nodes.map((n) => [n['Node Type'], n['Relation Name'], n['Index Name'], n['Index Cond']])
     )
-    assert.isAbove(onPositions.length, 0)
     assert.notInclude(
-      onPositions.map((n) => n['Node Type']),
-      'Seq Scan'
+      nodes.map((n) => n['Node Type']),
+      'Seq Scan',
+      described
     )
-    const indexed = onPositions.find(
-      (n) => /Index/.test(n['Node Type']) && /user_id/.test(n['Index Cond'] ?? '')
-    )
-    assert.exists(
-      indexed,
-      JSON.stringify(nodes.map((n) => [n['Node Type'], n['Index Name'], n['Index Cond']]))
-    )
-    // every access to positions goes through the (user_id, protocol, chain_id, snapshot_at) index
-    for (const node of onPositions) {
-      assert.equal(
-        node['Index Name'],
-        'positions_user_protocol_chain_snapshot_unique',
-        node['Node Type']
-      )
-    }
+    // the user's heads through the (user_id, wallet_address, protocol, chain_id) key …
+    const heads = nodes.find((n) => n['Index Name'] === 'position_heads_pkey')
+    assert.match(heads?.['Index Cond'] ?? '', /user_id/, described)
+    // … and each newest snapshot by its id: no walk over the history
+    const onPositions = nodes.filter((n) => n['Index Name']?.startsWith('positions_'))
+    assert.isAbove(onPositions.length, 0, described)
+    for (const node of onPositions) assert.equal(node['Index Name'], 'positions_pkey', described)
 
     // and the answer is right: one row per (protocol, chain), the newest
-    const result = await db.rawQuery(LATEST_POSITIONS_SQL, [user.id, user.id, user.id])
+    const result = await db.rawQuery(LATEST_POSITIONS_SQL, [user.id])
     assert.deepEqual(
       result.rows.map((r: any) => [r.protocol, r.snapshot_at.toISOString()]),
       [
         ['aave_v3', '2026-01-01T09:00:00.000Z'],
         ['compound_v3', '2026-01-01T09:00:00.000Z'],
+      ]
+    )
+  })
+
+  test('one row per wallet on the list; a wallet taken off it is not shown', async ({ assert }) => {
+    const [{ id: userId }] = (
+      await db.rawQuery(
+        `insert into users (wallet_address) values ('0x${'1'.repeat(40)}') returning id`
+      )
+    ).rows
+    const watched = '0x' + '2'.repeat(40)
+    const dropped = '0x' + '3'.repeat(40)
+    await db.rawQuery(
+      `insert into user_wallets (user_id, address, kind) values (?, ?, 'watched'), (?, ?, 'watched')`,
+      [userId, watched, userId, dropped]
+    )
+    await db.rawQuery(
+      `insert into positions (user_id, wallet_address, protocol, chain_id, health_factor, collateral, debt, snapshot_at)
+       select ?, w, 'aave_v3', 1, 1.5, '[]', '[]', timestamptz '2026-01-01T00:00:00Z' + make_interval(hours => h)
+       from unnest(?::text[]) w cross join generate_series(0, 2) h`,
+      [userId, ['0x' + '1'.repeat(40), watched, dropped]]
+    )
+    await db.rawQuery(`delete from user_wallets where address = ?`, [dropped])
+    const result = await db.rawQuery(LATEST_POSITIONS_SQL, [userId])
+    assert.deepEqual(
+      result.rows.map((r: any) => [r.wallet_address, r.snapshot_at.toISOString()]),
+      [
+        ['0x' + '1'.repeat(40), '2026-01-01T02:00:00.000Z'],
+        [watched, '2026-01-01T02:00:00.000Z'],
       ]
     )
   })

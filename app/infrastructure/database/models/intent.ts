@@ -23,6 +23,10 @@ export default class Intent extends UuidModel {
   @column()
   declare userId: string
 
+  /** The proven wallet the intent acts for (docs/adr/0014). */
+  @column()
+  declare walletAddress: string
+
   @column()
   declare name: string | null
 

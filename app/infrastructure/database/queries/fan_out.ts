@@ -45,8 +45,8 @@ export async function fanOutSignal(
           where h.symbols @> array[upper(:asset::text)]
             and not exists (
               select 1 from position_snoozes s
-              where s.user_id = h.user_id and s.protocol = h.protocol and s.chain_id = h.chain_id
-                and s.until > now()
+              where s.user_id = h.user_id and s.wallet_address = h.wallet_address
+                and s.protocol = h.protocol and s.chain_id = h.chain_id and s.until > now()
             )
           union all
           select w.id from users w

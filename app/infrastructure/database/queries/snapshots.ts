@@ -26,7 +26,7 @@ export interface StoredSnapshotKey {
 
 /**
  * Inserts many snapshots in ONE statement (jsonb_to_recordset: one parameter,
- * no per-row round trips). A snapshot whose (user, protocol, chain, instant)
+ * no per-row round trips). A snapshot whose (user, wallet, protocol, chain, instant)
  * already exists is skipped by the unique constraint and reported with the
  * id of the row that was there first, so a retried ingest is idempotent.
  */
@@ -60,13 +60,14 @@ export async function insertSnapshots(
       insert into positions (user_id, wallet_address, protocol, chain_id, health_factor, collateral, debt, metadata, snapshot_at)
       select user_id, wallet_address, protocol, chain_id, health_factor, collateral, debt, metadata, snapshot_at
       from input order by ord
-      on conflict (user_id, protocol, chain_id, snapshot_at) do nothing
-      returning ${returnRows ? '*' : 'id, user_id, protocol, chain_id, snapshot_at'}
+      on conflict (user_id, wallet_address, protocol, chain_id, snapshot_at) do nothing
+      returning ${returnRows ? '*' : 'id, user_id, wallet_address, protocol, chain_id, snapshot_at'}
     )
     select i.ord, ${returnRows ? 'n.*' : 'n.id'}
     from input i
     join inserted n
-      on n.user_id = i.user_id and n.protocol = i.protocol and n.chain_id = i.chain_id and n.snapshot_at = i.snapshot_at
+      on n.user_id = i.user_id and n.wallet_address = i.wallet_address and n.protocol = i.protocol
+     and n.chain_id = i.chain_id and n.snapshot_at = i.snapshot_at
     `,
     [payload]
   )
@@ -84,13 +85,16 @@ export async function insertSnapshots(
     const done = new Set(inserted.map((i: { ord: number }) => i.ord))
     const missing = rows.map((r, ord) => ({ r, ord })).filter(({ ord }) => !done.has(ord))
     const { rows: existing } = await trx.rawQuery(
-      `select x.ord, ${returnRows ? 'p.*' : 'p.id'} from jsonb_to_recordset(?::jsonb) as x(ord int, user_id uuid, protocol text, chain_id int, snapshot_at timestamptz)
-       join positions p on p.user_id = x.user_id and p.protocol = x.protocol and p.chain_id = x.chain_id and p.snapshot_at = x.snapshot_at`,
+      `select x.ord, ${returnRows ? 'p.*' : 'p.id'}
+       from jsonb_to_recordset(?::jsonb) as x(ord int, user_id uuid, wallet_address text, protocol text, chain_id int, snapshot_at timestamptz)
+       join positions p on p.user_id = x.user_id and p.wallet_address = x.wallet_address and p.protocol = x.protocol
+        and p.chain_id = x.chain_id and p.snapshot_at = x.snapshot_at`,
       [
         JSON.stringify(
           missing.map(({ r, ord }) => ({
             ord,
             user_id: r.userId,
+            wallet_address: r.walletAddress,
             protocol: r.protocol,
             chain_id: r.chainId,
             snapshot_at: r.snapshotAt,
@@ -123,37 +127,67 @@ export class OwnersChangedError extends DomainError {
   }
 }
 
+/** A user holding a wallet: its owner (proven) or a watcher. */
+export interface WalletHolder {
+  userId: string
+  kind: 'proven' | 'watched'
+  /** The user's sign-in wallet: its positions keep the streams they had before ADR 0014. */
+  signInWallet: string
+}
+
 /**
- * Finds or creates the users owning these wallets and locks their rows, in
- * id order (the order every ingest locks owners in, so two ingests queue
- * instead of deadlocking). The usual case, every wallet known, is one
- * statement. Returns wallet -> user id, and the wallets that were new.
+ * Finds everyone holding these wallets — the user who proved each and the
+ * users watching it (docs/adr/0014) — and locks their user rows, in id order
+ * (the order every ingest locks users in, so two ingests queue instead of
+ * deadlocking). A wallet nobody holds gets a user of its own, as a wallet
+ * that has not signed in yet. Returns wallet -> holders (the owner first) and
+ * the wallets whose users were created.
  */
-export async function lockUsersForWallets(
+export async function lockHoldersOfWallets(
   trx: TransactionClientContract,
   wallets: string[]
-): Promise<{ ids: Map<string, string>; created: Set<string> }> {
+): Promise<{ holders: Map<string, WalletHolder[]>; created: Set<string> }> {
   const unique = [...new Set(wallets)]
   const { rows } = await trx.rawQuery(
-    `select id, wallet_address from users where wallet_address = any(?::text[]) order by id for update`,
+    `select w.address, w.user_id, w.kind, u.wallet_address as sign_in_wallet
+       from user_wallets w join users u on u.id = w.user_id
+      where w.address = any(?::text[])
+      order by u.id
+      for update of u`,
     [unique]
   )
-  const ids = new Map<string, string>(
-    rows.map((r: { id: string; wallet_address: string }) => [r.wallet_address, r.id])
-  )
+  const holders = new Map<string, WalletHolder[]>()
+  for (const r of rows as {
+    address: string
+    user_id: string
+    kind: 'proven' | 'watched'
+    sign_in_wallet: string
+  }[]) {
+    const list = holders.get(r.address) ?? []
+    const holder = { userId: r.user_id, kind: r.kind, signInWallet: r.sign_in_wallet }
+    if (r.kind === 'proven') list.unshift(holder)
+    else list.push(holder)
+    holders.set(r.address, list)
+  }
   const created = new Set<string>()
-  const missing = unique.filter((w) => !ids.has(w))
-  if (missing.length === 0) return { ids, created }
+  const missing = unique.filter((w) => !holders.has(w))
+  if (missing.length === 0) return { holders, created }
   // New rows are this transaction's alone until it commits: no lock needed.
+  // Their sign-in wallet becomes their proven wallet (a trigger, 16_create_user_wallets_table).
   const { rows: inserted } = await trx.rawQuery(
-    `insert into users (wallet_address) select unnest(?::text[]) order by 1
+    `insert into users (wallet_address)
+     select a from unnest(?::text[]) a
+      where not exists (select 1 from user_wallets w where w.address = a)
+      order by 1
      on conflict (wallet_address) do nothing returning id, wallet_address`,
     [missing]
   )
   for (const r of inserted as { id: string; wallet_address: string }[]) {
-    ids.set(r.wallet_address, r.id)
+    holders.set(r.wallet_address, [
+      { userId: r.id, kind: 'proven', signInWallet: r.wallet_address },
+    ])
     created.add(r.wallet_address)
   }
-  if (ids.size < unique.length) throw new OwnersChangedError()
-  return { ids, created }
+  if (holders.size < unique.length) throw new OwnersChangedError()
+  return { holders, created }
 }
