@@ -55,6 +55,8 @@ export function usd(value: string): string {
 }
 
 export interface HealthFactorAlertFacts {
+  /** walletName() of a wallet that is not the sign-in one */
+  wallet?: string
   protocol: string
   chainId: number
   healthFactor: string
@@ -71,6 +73,19 @@ export interface HealthFactorAlertFacts {
   liquidationProbability24h?: number | null
 }
 
+/**
+ * How a wallet is named in a message: its label and short address. Messages
+ * name the wallet only when it is not the user's sign-in wallet, so a
+ * one-wallet user reads what they always did (docs/adr/0014).
+ */
+export function walletName(address: string, name?: string | null): string {
+  const short = `${address.slice(0, 6)}…${address.slice(-4)}`
+  return name ? `${name} (${short})` : short
+}
+
+const where = (f: { protocol: string; chainId: number; wallet?: string }) =>
+  `${f.wallet ? `${f.wallet}, ` : ''}${protocolName(f.protocol)} on ${chainName(f.chainId)}`
+
 /** A probability as people read it: "4.2%", "<0.1%", ">99.9%". */
 export function formatProbability(p: number): string {
   if (p < 0.001) return '<0.1%'
@@ -82,7 +97,7 @@ export function formatProbability(p: number): string {
 export function formatHealthFactorAlert(f: HealthFactorAlertFacts): string {
   const hf = Number.parseFloat(f.healthFactor).toFixed(3)
   const parts = [
-    `${protocolName(f.protocol)} on ${chainName(f.chainId)}: health factor ${hf} is below your threshold ${f.threshold}.`,
+    `${where(f)}: health factor ${hf} is below your threshold ${f.threshold}.`,
     `Collateral ${usd(f.collateralUsd)}, debt ${usd(f.debtUsd)}` +
       (f.bufferPct !== null ? ` — collateral can fall ${f.bufferPct}% before liquidation.` : '.'),
   ]
@@ -101,6 +116,8 @@ export function formatHealthFactorAlert(f: HealthFactorAlertFacts): string {
 }
 
 export interface LiquidationProbabilityAlertFacts {
+  /** walletName() of a wallet that is not the sign-in one */
+  wallet?: string
   protocol: string
   chainId: number
   probability24h: number
@@ -112,7 +129,7 @@ export interface LiquidationProbabilityAlertFacts {
 /** A probability alert: how likely, against what the user asked to hear about, and the HF behind it. */
 export function formatLiquidationProbabilityAlert(f: LiquidationProbabilityAlertFacts): string {
   return (
-    `${protocolName(f.protocol)} on ${chainName(f.chainId)}: chance of liquidation within 24 h is ` +
+    `${where(f)}: chance of liquidation within 24 h is ` +
     `${formatProbability(f.probability24h)} at recent volatility, at or above your threshold ` +
     `${formatProbability(f.threshold)} (7 days: ${formatProbability(f.probability7d)}). ` +
     `Health factor ${Number.parseFloat(f.healthFactor).toFixed(3)}.`
@@ -122,6 +139,8 @@ export function formatLiquidationProbabilityAlert(f: LiquidationProbabilityAlert
 export interface DigestFacts {
   localDate: string
   positions: {
+    /** walletName() of a wallet that is not the sign-in one */
+    wallet?: string
     protocol: string
     chainId: number
     healthFactor: string | null
@@ -143,13 +162,12 @@ export function formatDigest(f: DigestFacts): string {
   } else {
     lines.push('Positions:')
     for (const p of f.positions) {
-      const where = `${protocolName(p.protocol)} on ${chainName(p.chainId)}`
       const lowest =
         p.lowestHealthFactor !== null && p.lowestHealthFactor !== p.healthFactor
           ? ` (lowest in 24 h: ${hf(p.lowestHealthFactor)})`
           : ''
       lines.push(
-        `• ${where}: health factor ${hf(p.healthFactor)}${lowest}, collateral ${usd(p.collateralUsd)}, debt ${usd(p.debtUsd)}`
+        `• ${where(p)}: health factor ${hf(p.healthFactor)}${lowest}, collateral ${usd(p.collateralUsd)}, debt ${usd(p.debtUsd)}`
       )
     }
   }

@@ -3,7 +3,7 @@ import Big from 'big.js'
 import { DateTime } from 'luxon'
 import { deliverAt } from '#domain/alerts/quiet_hours'
 import { withDefaults, type StoredPreferences } from '#domain/users/preferences'
-import { formatDigest, type DigestFacts } from '#domain/alerts/messages'
+import { formatDigest, walletName, type DigestFacts } from '#domain/alerts/messages'
 import eventRecorder from '#services/events/event_recorder'
 import { kickDeliveryAfterCommit } from '#services/delivery/kick'
 
@@ -70,17 +70,20 @@ export async function createDueDigests(now = new Date()): Promise<number> {
     const since = new Date(now.getTime() - 24 * 3600_000).toISOString()
 
     const { rows: positions } = await trx.rawQuery(
-      `select latest.user_id, latest.protocol, latest.chain_id, latest.health_factor,
-              latest.collateral, latest.debt, low.lowest
+      `select latest.user_id, latest.wallet_address, latest.protocol, latest.chain_id, latest.health_factor,
+              latest.collateral, latest.debt, low.lowest, w.label,
+              (latest.wallet_address = u.wallet_address) as sign_in_wallet
        from position_heads h
+       join users u on u.id = h.user_id
+       join user_wallets w on w.user_id = h.user_id and w.address = h.wallet_address
        join positions latest on latest.id = h.snapshot_id
        left join lateral (
          select min(health_factor)::text as lowest from positions p
-         where p.user_id = h.user_id and p.protocol = h.protocol
+         where p.user_id = h.user_id and p.wallet_address = h.wallet_address and p.protocol = h.protocol
            and p.chain_id = h.chain_id and p.snapshot_at > ? and p.snapshot_at <= ?
        ) low on true
        where h.user_id = any(?::uuid[])
-       order by latest.user_id, latest.protocol, latest.chain_id`,
+       order by latest.user_id, sign_in_wallet desc, latest.wallet_address, latest.protocol, latest.chain_id`,
       [since, now.toISOString(), userIds]
     )
     // One alert per cause: the in-app copy stands for all channels of a cause.
@@ -111,6 +114,7 @@ export async function createDueDigests(now = new Date()): Promise<number> {
     }
     for (const p of positions) {
       facts.get(p.user_id)!.positions.push({
+        ...(p.sign_in_wallet ? {} : { wallet: walletName(p.wallet_address, p.label) }),
         protocol: p.protocol,
         chainId: p.chain_id,
         healthFactor: p.health_factor,

@@ -188,4 +188,31 @@ test.group('Digest | daily summary at 08:00 local time', (group) => {
     assert.equal(digest.channel, 'telegram')
     assert.equal(new Date(digest.deliver_after).toISOString(), '2026-11-20T08:00:00.000Z')
   })
+
+  test('several wallets: each position under its wallet, the lowest HF of the day per wallet', async ({
+    assert,
+  }) => {
+    const user = await UserFactory.create()
+    user.preferences = { timezone: 'Europe/Paris', digest: 'daily' }
+    await user.save()
+    const treasury = '0x' + 'c3'.repeat(20)
+    await db.table('user_wallets').insert({
+      user_id: user.id,
+      address: treasury,
+      kind: 'watched',
+      label: 'DAO treasury',
+    })
+    // same (protocol, chain) on both wallets: the treasury's dip is not the user's
+    await snapshot(user.id, user.walletAddress, 'aave_v3', 1, '1.8', hoursBefore(1))
+    await snapshot(user.id, treasury, 'aave_v3', 1, '1.2', hoursBefore(8))
+    await snapshot(user.id, treasury, 'aave_v3', 1, '2.2', hoursBefore(2))
+
+    assert.equal(await createDueDigests(NOW), 1)
+    const digest = await db.from('alerts').where('type', 'daily_digest').firstOrFail()
+    assert.deepEqual(digest.message.split('\n').slice(2, 5), [
+      'Positions:',
+      '• Aave v3 on Ethereum: health factor 1.800, collateral $21,000.50, debt $9,000.25',
+      '• DAO treasury (0xc3c3…c3c3), Aave v3 on Ethereum: health factor 2.200 (lowest in 24 h: 1.200), collateral $21,000.50, debt $9,000.25',
+    ])
+  })
 })
