@@ -90,6 +90,14 @@ router
       })
       .use([middleware.auth({ as: 'user' }), apiThrottle, readInput])
 
+    // Users only: a Telegram chat (a team's group) for one wallet's alerts (docs/adr/0014)
+    router
+      .group(() => {
+        router.post('/me/wallets/:id/telegram/link', [TelegramController, 'linkWallet'])
+        router.delete('/me/wallets/:id/telegram', [TelegramController, 'unlinkWallet'])
+      })
+      .use([middleware.auth({ as: 'user' }), apiThrottle, readInput])
+
     // Users (own wallet) or services with positions:write
     router
       .post('/positions', [PositionsController, 'store'])

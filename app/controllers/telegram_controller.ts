@@ -1,7 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import type { Update } from 'grammy/types'
 import HandleTelegramUpdateJob from '#jobs/handle_telegram_update_job'
-import { createLinkCode, unlinkUser } from '#services/telegram/linking'
+import { createLinkCode, unlinkUser, unlinkWallet } from '#services/telegram/linking'
 
 export default class TelegramController {
   /** POST /telegram/webhook — Telegram's calls (its secret header is checked by middleware). */
@@ -28,6 +28,20 @@ export default class TelegramController {
   /** DELETE /api/v1/me/telegram */
   async unlink({ auth, response }: HttpContext) {
     await unlinkUser(auth.use('api').getUserOrFail().id)
+    return response.noContent()
+  }
+
+  /** POST /api/v1/me/wallets/:id/telegram/link — a code that links a chat (a group) to one wallet's alerts. */
+  async linkWallet({ auth, params, response }: HttpContext) {
+    const link = await createLinkCode(auth.use('api').getUserOrFail().id, params.id)
+    return response.created({
+      data: { code: link.code, url: link.url, expiresAt: link.expiresAt.toISO() },
+    })
+  }
+
+  /** DELETE /api/v1/me/wallets/:id/telegram — the wallet's alerts go to the user's own chat again. */
+  async unlinkWallet({ auth, params, response }: HttpContext) {
+    await unlinkWallet(auth.use('api').getUserOrFail().id, params.id)
     return response.noContent()
   }
 }

@@ -280,6 +280,31 @@ export const operations: Operation[] = [
     throttled: true,
     replies: { 204: { description: 'Unlinked' } },
   },
+  {
+    method: 'post',
+    path: '/api/v1/me/wallets/:id/telegram/link',
+    operationId: 'linkWalletTelegram',
+    tag: 'Telegram',
+    summary: 'A link code (15 minutes) that sends one wallet’s alerts to a Telegram chat',
+    description:
+      'Like `POST /me/telegram/link`, for one wallet on the caller’s list: the chat that sends ' +
+      '`/start <code>` — typically a team’s group — receives that wallet’s Telegram alerts ' +
+      'instead of the caller’s own chat. A group may take several wallets’ alerts. ' +
+      'Another user’s wallet, or an unknown one: 404.',
+    caller: 'user',
+    throttled: true,
+    replies: { 201: created('Link code', one('TelegramLink')) },
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/me/wallets/:id/telegram',
+    operationId: 'unlinkWalletTelegram',
+    tag: 'Telegram',
+    summary: 'Unlinks a wallet’s chat: its alerts go to the caller’s own chat again (idempotent)',
+    caller: 'user',
+    throttled: true,
+    replies: { 204: { description: 'Unlinked' } },
+  },
 
   // Positions
   {

@@ -89,7 +89,10 @@ export function applyEvent(
     case 'telegram.linked':
     case 'telegram.unlinked': {
       const user = (state as UserAggregate | undefined) ?? emptyUser()
-      user.telegramLinked = event.event_type === 'telegram.linked'
+      // a wallet's chat (a team's group, docs/adr/0014) is not the user's own link
+      if (p.walletId === undefined || p.walletId === null) {
+        user.telegramLinked = event.event_type === 'telegram.linked'
+      }
       return user
     }
     case 'position.snapshot_recorded': {

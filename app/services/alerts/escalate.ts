@@ -80,7 +80,10 @@ export async function escalateAlerts(now = new Date()): Promise<number> {
         join users u on u.id = r.user_id
         cross join lateral (
           select 'in_app' as channel
-          union all select 'telegram' where u.telegram_chat_id is not null
+          -- the user's chat, or the chat linked to the alert's wallet (docs/adr/0014)
+          union all select 'telegram' where u.telegram_chat_id is not null or exists (
+            select 1 from user_wallets w
+            where w.user_id = r.user_id and w.address = r.wallet_address and w.telegram_chat_id is not null)
           union all select 'email' where u.email is not null
           union all select 'webhook' where u.preferences->>'webhookUrl' is not null
         ) linked
@@ -90,8 +93,8 @@ export async function escalateAlerts(now = new Date()): Promise<number> {
         from originals o where a.id = o.id
         returning a.id
       )
-      insert into alerts (user_id, signal_id, type, severity, channel, message, metadata, status, sent_at)
-      select r.user_id, null, r.type, 'critical', c.channel,
+      insert into alerts (user_id, wallet_address, signal_id, type, severity, channel, message, metadata, status, sent_at)
+      select r.user_id, r.wallet_address, null, r.type, 'critical', c.channel,
              'ESCALATION — not acknowledged for ' || ? || ' minutes: ' || r.message,
              r.metadata || jsonb_build_object('escalationOf', r.id, 'signalId', r.signal_id),
              case when c.channel = 'in_app' then 'sent' else 'pending' end,

@@ -16,7 +16,8 @@ import {
   type RuleState,
 } from '#domain/alerts/health_factor_rule'
 import { formatHealthFactorAlert, formatLiquidationProbabilityAlert } from '#domain/alerts/messages'
-import { alertChannels, withDefaults, type StoredPreferences } from '#domain/users/preferences'
+import { alertChannels, type Preferences, type StoredPreferences } from '#domain/users/preferences'
+import { walletPreferences, type WalletPreferences } from '#domain/users/wallet_preferences'
 import eventRecorder from '#services/events/event_recorder'
 import { kickDeliveryAfterCommit } from '#services/delivery/kick'
 import { loadRiskModels, riskOfPosition } from '#services/positions/liquidation_risk'
@@ -70,13 +71,16 @@ export async function evaluateHealthFactorAlerts(
 ) {
   if (snapshots.length === 0) return 0
   const userIds = [...new Set(snapshots.map((s) => s.userId))]
-  // One round trip: states, preferences and live snoozes (repeated on each state row of a user).
+  // One round trip: states, preferences (the user's, and those their wallets set)
+  // and live snoozes (repeated on each state row of a user).
   const { rows } = await trx.rawQuery(
     `select u.id as user_id, u.preferences, s.protocol, s.chain_id, s.armed, s.band, s.last_alert_at, s.last_snapshot_at,
             s.wallet_address,
             (select coalesce(jsonb_agg(jsonb_build_object('walletAddress', z.wallet_address, 'protocol', z.protocol,
                                                           'chainId', z.chain_id, 'until', z.until)), '[]')
-             from position_snoozes z where z.user_id = u.id and z.until > now()) as snoozes
+             from position_snoozes z where z.user_id = u.id and z.until > now()) as snoozes,
+            (select coalesce(jsonb_object_agg(w.address, w.preferences), '{}')
+             from user_wallets w where w.user_id = u.id and w.preferences <> '{}'::jsonb) as wallet_preferences
      from users u left join health_factor_alert_state s on s.user_id = u.id
      where u.id = any(?::uuid[])`,
     [userIds]
@@ -92,9 +96,11 @@ export async function evaluateHealthFactorAlerts(
   }
   const now = DateTime.utc()
   const preferences = new Map<string, StoredPreferences>()
+  const walletPrefs = new Map<string, Record<string, WalletPreferences>>()
   const states = new Map<string, RuleState & { lastSnapshotAt: number }>()
   for (const r of rows) {
     preferences.set(r.user_id, r.preferences)
+    walletPrefs.set(r.user_id, r.wallet_preferences)
     if (r.protocol) {
       states.set(key(stateKey(r)), {
         armed: r.armed,
@@ -105,6 +111,21 @@ export async function evaluateHealthFactorAlerts(
     }
   }
 
+  // What alerts about this wallet follow: its own thresholds and channels, else the user's.
+  const effective = new Map<string, Preferences>()
+  const prefsOf = (s: { userId: string; walletAddress: string }): Preferences => {
+    const k = `${s.userId}|${s.walletAddress}`
+    let prefs = effective.get(k)
+    if (!prefs) {
+      prefs = walletPreferences(
+        preferences.get(s.userId) ?? {},
+        walletPrefs.get(s.userId)?.[s.walletAddress]
+      )
+      effective.set(k, prefs)
+    }
+    return prefs
+  }
+
   const cooldownMs = env.get('HEALTH_FACTOR_ALERT_COOLDOWN_HOURS', 12) * 3600_000
   const alerts: Record<string, unknown>[] = []
   const firing: {
@@ -112,7 +133,7 @@ export async function evaluateHealthFactorAlerts(
     severity: 'high' | 'critical'
     band: string
     threshold: string
-    prefs: ReturnType<typeof withDefaults>
+    prefs: Preferences
   }[] = []
   const touched = new Map<string, PositionKey>()
   const ordered = [...snapshots].sort((a, b) => a.snapshotAt.localeCompare(b.snapshotAt))
@@ -121,7 +142,7 @@ export async function evaluateHealthFactorAlerts(
     const at = new Date(s.snapshotAt).getTime()
     const state = states.get(k) ?? { ...INITIAL_STATE, lastSnapshotAt: -Infinity }
     if (at <= state.lastSnapshotAt) continue
-    const prefs = withDefaults(preferences.get(s.userId) ?? {})
+    const prefs = prefsOf(s)
     const threshold = String(prefs.alertThresholds.healthFactor)
     const decision = evaluateHealthFactor(s.healthFactor, threshold, state, at, cooldownMs)
     // Snoozed: nobody is told, and the rule does not count the alert as given —
@@ -144,17 +165,17 @@ export async function evaluateHealthFactorAlerts(
 
   // Price history is read only when something needs a forecast — a health-factor
   // alert's message, or a user who asked for probability alerts — once per batch.
-  const probabilityThreshold = (userId: string) =>
-    withDefaults(preferences.get(userId) ?? {}).alertThresholds.liquidationProbability24h
-  const probabilityWatched = ordered.filter((s) => probabilityThreshold(s.userId) !== undefined)
+  const probabilityThreshold = (s: EvaluatedSnapshot) =>
+    prefsOf(s).alertThresholds.liquidationProbability24h
+  const probabilityWatched = ordered.filter((s) => probabilityThreshold(s) !== undefined)
   const forecastFor = [...firing.map(({ s }) => s), ...probabilityWatched]
   const models = forecastFor.length ? await loadRiskModels(forecastFor, now.toJSDate(), trx) : null
   if (probabilityWatched.length) {
     alerts.push(
       ...(await evaluateProbabilityRule(trx, probabilityWatched, {
         models: models!,
-        threshold: (userId) => probabilityThreshold(userId)!,
-        preferences: (userId) => withDefaults(preferences.get(userId) ?? {}),
+        threshold: (s) => probabilityThreshold(s)!,
+        preferences: prefsOf,
         snoozed: (k) => (snoozedUntil.get(k) ?? 0) > now.toMillis(),
         now,
         cooldownMs,
@@ -255,8 +276,8 @@ export async function evaluateHealthFactorAlerts(
 }
 
 /**
- * The liquidation-probability rule over the snapshots of users who set
- * `alertThresholds.liquidationProbability24h`: its own state per position
+ * The liquidation-probability rule over the snapshots of wallets whose user
+ * (or the wallet itself) set `alertThresholds.liquidationProbability24h`: its own state per position
  * (one read, one upsert), the same backfill, snooze, quiet-hours and
  * cooldown handling as the health-factor rule. Returns the alert rows.
  */
@@ -265,8 +286,8 @@ async function evaluateProbabilityRule(
   snapshots: EvaluatedSnapshot[],
   context: {
     models: Awaited<ReturnType<typeof loadRiskModels>>
-    threshold: (userId: string) => number
-    preferences: (userId: string) => ReturnType<typeof withDefaults>
+    threshold: (s: EvaluatedSnapshot) => number
+    preferences: (s: EvaluatedSnapshot) => Preferences
     snoozed: (key: string) => boolean
     now: DateTime
     cooldownMs: number
@@ -295,7 +316,7 @@ async function evaluateProbabilityRule(
     const state = states.get(k) ?? { ...INITIAL_STATE, lastSnapshotAt: -Infinity }
     if (at <= state.lastSnapshotAt) continue
     const risk = riskOfPosition(s, context.models)
-    const threshold = context.threshold(s.userId)
+    const threshold = context.threshold(s)
     const decision = evaluateLiquidationProbability(
       risk.available ? risk.probabilities['24h'] : null,
       threshold,
@@ -308,7 +329,7 @@ async function evaluateProbabilityRule(
     touched.set(k, s)
     if (!decision.alert || snoozed || !risk.available) continue
 
-    const prefs = context.preferences(s.userId)
+    const prefs = context.preferences(s)
     const message = formatLiquidationProbabilityAlert({
       protocol: s.protocol,
       chainId: s.chainId,

@@ -16,7 +16,7 @@ import { releaseLease, tryLease } from '#infrastructure/delivery/pacing'
 import { sendTelegramMessage, telegramConfigured } from '#infrastructure/delivery/telegram_client'
 import { sendEmail } from '#infrastructure/delivery/mailer'
 import { postWebhook } from '#infrastructure/delivery/webhook_client'
-import { unlinkTelegramChat } from '#services/telegram/linking'
+import { unlinkTelegramChat, unlinkWalletChat } from '#services/telegram/linking'
 
 export const DELIVERY_CHANNELS = ['telegram', 'email', 'webhook'] as const
 export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number]
@@ -25,7 +25,15 @@ interface ClaimedAlert extends RenderableAlert {
   userId: string
   channel: DeliveryChannel
   attempts: number
+  /** The position's wallet, for alerts about one (null: signals, digests…). */
+  walletAddress: string | null
+  /**
+   * Where a Telegram alert goes: the chat linked to its wallet (a team's group,
+   * docs/adr/0014) when there is one, else the user's own chat.
+   */
   telegramChatId: string | null
+  /** The wallet whose chat `telegramChatId` is; null when it is the user's. */
+  telegramWalletId: string | null
   email: string | null
   webhookUrl: string | null
   webhookSecret: string | null
@@ -58,21 +66,31 @@ const DUE = `status = 'pending' and channel = ?
 /** The claim as exact text: compared for equality, whatever the session's settings. */
 const CLAIM = exactInstant('claimed_until')
 
+/**
+ * The chat of the alert's wallet on its user's list, if one is linked: read in
+ * the claim (and again right before the send), so unlinking takes effect at once.
+ */
+const WALLET_CHAT = `left join user_wallets w
+  on w.user_id = x.user_id and w.address = x.wallet_address and w.telegram_chat_id is not null`
+
 async function claimDue(channel: DeliveryChannel, limit: number): Promise<ClaimedAlert[]> {
   const { rows } = await db.rawQuery(
     `with due as (
-       select id from alerts
+       select x.id, w.id as wallet_id, w.telegram_chat_id as wallet_chat_id
+       from alerts x ${WALLET_CHAT}
        where ${DUE}
-       order by (severity = 'critical') desc, id
+       order by (x.severity = 'critical') desc, x.id
        limit ?
-       for update skip locked
+       for update of x skip locked
      )
      update alerts a
         set claimed_until = clock_timestamp() + ?::interval
        from due, users u
       where a.id = due.id and u.id = a.user_id
      returning a.id, a.user_id, a.type, a.severity, a.channel, a.message, a.metadata,
-               a.attempts, a.created_at, u.telegram_chat_id, u.email,
+               a.attempts, a.created_at, a.wallet_address,
+               coalesce(due.wallet_chat_id, u.telegram_chat_id) as telegram_chat_id,
+               due.wallet_id as telegram_wallet_id, u.email,
                u.preferences->>'webhookUrl' as webhook_url, u.webhook_secret,
                ${CLAIM} as claim`,
     [channel, limit, `${delivery.leaseMs} milliseconds`]
@@ -88,7 +106,9 @@ async function claimDue(channel: DeliveryChannel, limit: number): Promise<Claime
       metadata: r.metadata,
       attempts: r.attempts,
       createdAt: new Date(r.created_at).toISOString(),
+      walletAddress: r.wallet_address,
       telegramChatId: r.telegram_chat_id,
+      telegramWalletId: r.telegram_wallet_id,
       email: r.email,
       webhookUrl: r.webhook_url,
       webhookSecret: r.webhook_secret,
@@ -111,9 +131,18 @@ export async function channelsWithDueAlerts(): Promise<DeliveryChannel[]> {
   return result
 }
 
-async function currentChat(userId: string): Promise<string | null> {
-  const { rows } = await db.rawQuery('select telegram_chat_id from users where id = ?', [userId])
-  return rows[0]?.telegram_chat_id ?? null
+/** Where the alert goes now: its wallet's chat, else its user's (one query, as at the claim). */
+async function currentChat(
+  alert: ClaimedAlert
+): Promise<{ chatId: string | null; walletId: string | null }> {
+  const { rows } = await db.rawQuery(
+    `select coalesce(w.telegram_chat_id, u.telegram_chat_id) as chat_id, w.id as wallet_id
+     from (select ?::uuid as user_id, ?::text as wallet_address) x
+     join users u on u.id = x.user_id
+     ${WALLET_CHAT}`,
+    [alert.userId, alert.walletAddress]
+  )
+  return { chatId: rows[0]?.chat_id ?? null, walletId: rows[0]?.wallet_id ?? null }
 }
 
 function decryptSecret(stored: string | null): string | null {
@@ -148,7 +177,8 @@ async function send(alert: ClaimedAlert): Promise<SendOutcome | null> {
         return { kind: 'permanent', error: 'Telegram is not configured (TELEGRAM_BOT_TOKEN)' }
       }
       // Read again: the chat may have been unlinked (/stop, blocked) since the claim.
-      alert.telegramChatId = await currentChat(alert.userId)
+      ;({ chatId: alert.telegramChatId, walletId: alert.telegramWalletId } =
+        await currentChat(alert))
       if (!alert.telegramChatId) return { kind: 'permanent', error: 'no Telegram chat is linked' }
       return sendTelegramMessage(alert.telegramChatId, telegramHtml(alert), () => stillMine(alert))
     case 'email':
@@ -172,7 +202,22 @@ async function send(alert: ClaimedAlert): Promise<SendOutcome | null> {
 async function settle(alert: ClaimedAlert, outcome: SendOutcome): Promise<NextStateKind> {
   const next = nextState(outcome, alert.attempts, delivery.retry)
   await db.transaction(async (trx) => {
-    if (outcome.kind === 'transient' && outcome.telegramChatMovedTo && alert.telegramChatId) {
+    if (
+      outcome.kind === 'transient' &&
+      outcome.telegramChatMovedTo &&
+      alert.telegramChatId &&
+      alert.telegramWalletId
+    ) {
+      // a group linked to wallets became a supergroup: every wallet linked to it follows
+      await trx.rawQuery(
+        `update user_wallets set telegram_chat_id = ?, updated_at = now() where telegram_chat_id = ?`,
+        [outcome.telegramChatMovedTo, alert.telegramChatId]
+      )
+    } else if (
+      outcome.kind === 'transient' &&
+      outcome.telegramChatMovedTo &&
+      alert.telegramChatId
+    ) {
       // the same chat under its new id: the link stays, the retry goes there — unless
       // another user already linked that chat (a chat belongs to one user: the unique
       // key would fail this settle on every retry, forever)
@@ -239,7 +284,18 @@ async function settle(alert: ClaimedAlert, outcome: SendOutcome): Promise<NextSt
       },
     })
     if (outcome.kind === 'permanent' && outcome.unlinkTelegram && alert.telegramChatId) {
-      await unlinkTelegramChat(trx, alert.userId, alert.telegramChatId, outcome.unlinkTelegram)
+      // the wallet's group blocked or removed the bot: that wallet's link goes, not the user's chat
+      if (alert.telegramWalletId) {
+        await unlinkWalletChat(
+          trx,
+          alert.userId,
+          alert.telegramWalletId,
+          alert.telegramChatId,
+          outcome.unlinkTelegram
+        )
+      } else {
+        await unlinkTelegramChat(trx, alert.userId, alert.telegramChatId, outcome.unlinkTelegram)
+      }
     }
   })
   return next.status

@@ -5,7 +5,8 @@ import features from '#config/features'
 import { deliverAt } from '#domain/alerts/quiet_hours'
 import { formatIntentTriggered } from '#domain/alerts/messages'
 import { prepareTransaction, type IntentAction } from '#domain/intents/transactions'
-import { alertChannels, withDefaults, type StoredPreferences } from '#domain/users/preferences'
+import { alertChannels, type StoredPreferences } from '#domain/users/preferences'
+import { walletPreferences, type WalletPreferences } from '#domain/users/wallet_preferences'
 import eventRecorder from '#services/events/event_recorder'
 import { kickDeliveryAfterCommit } from '#services/delivery/kick'
 import type { EvaluatedSnapshot } from '#services/alerts/health_factor_alerts'
@@ -23,6 +24,8 @@ interface Candidate {
   health_factor: string | null
   wallet_address: string
   preferences: StoredPreferences
+  /** The intent's wallet's own preferences (its channels win over the user's). */
+  wallet_preferences: WalletPreferences | null
 }
 
 /**
@@ -60,12 +63,14 @@ export async function evaluateIntents(
      )
      select i.id as intent_id, i.user_id, i.name, i.protocol, i.chain_id, i.condition, i.action,
             (i.max_executions is not null and i.executions_count + 1 >= i.max_executions) as reaches_max,
-            n.snapshot_id, n.health_factor::text as health_factor, i.wallet_address, u.preferences
+            n.snapshot_id, n.health_factor::text as health_factor, i.wallet_address, u.preferences,
+            w.preferences as wallet_preferences
      from newest n
      join intents i on i.user_id = n.user_id and i.wallet_address = n.wallet_address
                    and i.protocol = n.protocol and i.chain_id = n.chain_id
                    and i.status = 'active' and i.deleted_at is null
      join users u on u.id = n.user_id
+     left join user_wallets w on w.user_id = i.user_id and w.address = i.wallet_address
      where (i.expires_at is null or i.expires_at > now())
        and (i.max_executions is null or i.executions_count < i.max_executions)
        and (i.last_triggered_at is null or i.last_triggered_at + make_interval(secs => i.cooldown) <= now())
@@ -134,7 +139,7 @@ export async function evaluateIntents(
   )
 
   const alerts = fired.flatMap(({ candidate: c, transaction, note }) => {
-    const prefs = withDefaults(c.preferences ?? {})
+    const prefs = walletPreferences(c.preferences ?? {}, c.wallet_preferences)
     const due = deliverAt(now, 'high', prefs.quietHours, prefs.timezone)
     const message = formatIntentTriggered({
       name: c.name,

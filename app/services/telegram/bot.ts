@@ -5,7 +5,13 @@ import { chainName, protocolName } from '#domain/alerts/messages'
 import { escapeHtml } from '#domain/delivery/render'
 import { sendTelegramMessage } from '#infrastructure/delivery/telegram_client'
 import { latestPositions } from '#services/positions/read_positions'
-import { linkChat, unlinkTelegramChat, userIdByChat } from './linking.js'
+import {
+  linkChat,
+  unlinkTelegramChat,
+  unlinkWalletChat,
+  userIdByChat,
+  walletsByChat,
+} from './linking.js'
 
 const CODE = /^[A-Za-z0-9_-]{16,64}$/
 
@@ -45,7 +51,11 @@ export async function handleUpdate(update: Update): Promise<BotReply> {
   if ((command === '/start' && CODE.test(argument)) || (command === null && CODE.test(argument))) {
     const result = await linkChat(chatId, argument, command ? 'start' : 'message')
     if (result.linked) {
-      await reply('✅ This chat is linked. Your alerts will arrive here. Send /status any time.')
+      await reply(
+        result.walletId
+          ? '✅ This chat is linked to a wallet. Its alerts will arrive here. Send /status any time.'
+          : '✅ This chat is linked. Your alerts will arrive here. Send /status any time.'
+      )
       return 'linked'
     }
     await reply(
@@ -56,19 +66,27 @@ export async function handleUpdate(update: Update): Promise<BotReply> {
 
   if (command === '/status') {
     const userId = await userIdByChat(chatId)
-    if (!userId) {
+    if (userId) {
+      await reply(await statusText(userId))
+      return 'status'
+    }
+    // a group linked to wallets sees those wallets' positions, nothing else of their users
+    const wallets = await walletsByChat(chatId)
+    if (wallets.length === 0) {
       await reply(escapeHtml(HELP))
       return 'not_linked'
     }
-    await reply(await statusText(userId))
+    await reply(await walletStatusText(wallets))
     return 'status'
   }
 
   if (command === '/stop') {
     const userId = await userIdByChat(chatId)
-    if (userId) {
-      await db.transaction((trx) => unlinkTelegramChat(trx, userId, chatId, 'bot_command'))
-    }
+    const wallets = await walletsByChat(chatId)
+    await db.transaction(async (trx) => {
+      if (userId) await unlinkTelegramChat(trx, userId, chatId, 'bot_command')
+      for (const w of wallets) await unlinkWalletChat(trx, w.userId, w.id, chatId, 'bot_command')
+    })
     await reply('This chat is unlinked: no more alerts here. Link it again from your dashboard.')
     return 'stopped'
   }
@@ -80,11 +98,36 @@ export async function handleUpdate(update: Update): Promise<BotReply> {
 async function statusText(userId: string): Promise<string> {
   const rows = await latestPositions(userId)
   if (rows.length === 0) return 'No positions recorded yet.'
-  const lines = rows.map((row) => {
+  return `<b>Your positions</b>\n${statusLines(rows).join('\n')}`
+}
+
+async function walletStatusText(wallets: { userId: string; address: string }[]): Promise<string> {
+  const rows = []
+  for (const userId of new Set(wallets.map((w) => w.userId))) {
+    const addresses = new Set(wallets.filter((w) => w.userId === userId).map((w) => w.address))
+    const positions = await latestPositions(userId)
+    rows.push(...positions.filter((r) => addresses.has(r.wallet_address)))
+  }
+  // a wallet watched by two users linked to one group: its positions once
+  const seen = new Set<string>()
+  const unique = rows.filter((r) => {
+    const k = `${r.wallet_address}|${r.protocol}|${r.chain_id}`
+    return seen.has(k) ? false : (seen.add(k), true)
+  })
+  if (unique.length === 0) return 'No positions recorded yet.'
+  const byWallet = new Map<string, typeof unique>()
+  for (const r of unique)
+    byWallet.set(r.wallet_address, [...(byWallet.get(r.wallet_address) ?? []), r])
+  return [...byWallet.entries()]
+    .map(([address, list]) => `<b>${escapeHtml(address)}</b>\n${statusLines(list).join('\n')}`)
+    .join('\n\n')
+}
+
+function statusLines(rows: Awaited<ReturnType<typeof latestPositions>>): string[] {
+  return rows.map((row) => {
     const hf =
       row.health_factor === null ? '∞ (no debt)' : Number.parseFloat(row.health_factor).toFixed(3)
     const at = new Date(row.snapshot_at).toISOString().slice(0, 16).replace('T', ' ')
     return `• ${escapeHtml(protocolName(row.protocol))} on ${escapeHtml(chainName(row.chain_id))}: HF <b>${escapeHtml(hf)}</b> (${at} UTC)`
   })
-  return `<b>Your positions</b>\n${lines.join('\n')}`
 }

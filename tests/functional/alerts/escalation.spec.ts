@@ -192,4 +192,36 @@ test.group('Alerts | escalation, committed', (group) => {
       .whereRaw("metadata->>'escalationOf' is not null")
     assert.lengthOf(escalations, 0)
   }).timeout(10_000)
+
+  test('a wallet’s alert escalates about that wallet, to the chat linked to it', async ({
+    assert,
+  }) => {
+    // no chat of the user's own: the treasury's group is the linked Telegram chat
+    const user = await UserFactory.create()
+    const treasury = '0x' + '7e'.repeat(20)
+    await db.rawQuery(
+      `insert into user_wallets (user_id, address, kind, telegram_chat_id)
+       values (?, ?, 'watched', -1001234567890)`,
+      [user.id, treasury]
+    )
+    await db.rawQuery(
+      `insert into alerts (user_id, wallet_address, type, severity, channel, message, metadata, status, created_at)
+       values (?, ?, 'health_factor_low', 'critical', 'in_app', 'Aave v3 on Ethereum: health factor 1.050',
+               ?::jsonb, 'sent', now() - interval '20 minutes')`,
+      [user.id, treasury, JSON.stringify({ snapshotId: 'snap-t', walletAddress: treasury })]
+    )
+    assert.equal(await escalateAlerts(), 2)
+    const escalations = await db
+      .from('alerts')
+      .where('user_id', user.id)
+      .whereRaw("metadata->>'escalationOf' is not null")
+      .orderBy('channel')
+    assert.deepEqual(
+      escalations.map((a) => [a.channel, a.wallet_address]),
+      [
+        ['in_app', treasury],
+        ['telegram', treasury],
+      ]
+    )
+  })
 })

@@ -21,8 +21,11 @@ function update(chatId: number, text: string) {
     message: {
       message_id: updateId,
       date: Math.floor(Date.now() / 1000),
-      chat: { id: chatId, type: 'private', first_name: 'Ada' },
-      from: { id: chatId, is_bot: false, first_name: 'Ada' },
+      chat:
+        chatId < 0
+          ? { id: chatId, type: 'group', title: 'Treasury ops' }
+          : { id: chatId, type: 'private', first_name: 'Ada' },
+      from: { id: 4242, is_bot: false, first_name: 'Ada' },
       text,
     },
   }
@@ -271,6 +274,109 @@ test.group('Telegram | bot and linking, through the webhook', (group) => {
       events.map((e) => [e.event_type, e.payload.reason]),
       [['telegram.unlinked', 'user']]
     )
+  })
+
+  test('a wallet’s code links a group to that wallet’s alerts; /status shows that wallet, /stop unlinks it', async ({
+    assert,
+    client,
+  }) => {
+    const treasury = '0x' + '7e'.repeat(20)
+    const user = await UserFactory.merge({ telegramChatId: '700020' }).create()
+    const { rows } = await db.rawQuery(
+      `insert into user_wallets (user_id, address, kind, label) values (?, ?, 'watched', 'Treasury')
+       returning id`,
+      [user.id, treasury]
+    )
+    const walletId: string = rows[0].id
+    const token = await userToken(user)
+    for (const [address, hf] of [
+      [user.walletAddress, '1.111'],
+      [treasury, '1.777'],
+    ]) {
+      await PositionFactory.merge({
+        userId: user.id,
+        walletAddress: address,
+        protocol: 'aave_v3',
+        chainId: 1,
+        healthFactor: hf,
+      }).create()
+    }
+
+    // the user's own code and the wallet's live side by side
+    const own = await linkCode(client, user)
+    const response = await client
+      .post(`/api/v1/me/wallets/${walletId}/telegram/link`)
+      .bearerToken(token)
+    response.assertStatus(201)
+    const { code, url } = response.body().data
+    assert.match(code, /^[A-Za-z0-9_-]{32}$/)
+    assert.equal(url, `https://t.me/defi_assistant_test_bot?start=${code}`)
+    const codes = await db
+      .from('telegram_link_codes')
+      .where('user_id', user.id)
+      .orderBy('wallet_id')
+    assert.deepEqual(
+      codes.map((c) => c.wallet_id),
+      [walletId, null]
+    )
+    assert.notEqual(own.code, code)
+
+    const groupChat = -1_001_700_021
+    await fetchWebhook(update(groupChat, `/start@defi_assistant_test_bot ${code}`))
+    assert.isTrue(await replied(groupChat))
+    assert.include(repliesTo(groupChat)[0], 'linked to a wallet')
+    const wallet = await db.from('user_wallets').where('id', walletId).firstOrFail()
+    assert.equal(wallet.telegram_chat_id, String(groupChat))
+    assert.equal(await chatOf(user.id), '700020', 'the user’s own chat is unchanged')
+    const linked = await db
+      .from('event_store')
+      .where({ aggregate_id: user.id, event_type: 'telegram.linked' })
+    assert.deepEqual(
+      linked.map((e) => e.payload),
+      [{ via: 'start', walletId, replacedChat: false }]
+    )
+
+    // the groupChat sees the treasury, not the user's other wallets
+    await fetchWebhook(update(groupChat, '/status'))
+    assert.isTrue(await replied(groupChat, 2))
+    const status = repliesTo(groupChat)[1]
+    assert.include(status, `<b>${treasury}</b>\n• Aave v3 on Ethereum: HF <b>1.777</b>`)
+    assert.notInclude(status, '1.111')
+    assert.notInclude(status, user.walletAddress)
+
+    await fetchWebhook(update(groupChat, '/stop'))
+    assert.isTrue(await replied(groupChat, 3))
+    assert.include(repliesTo(groupChat)[2], 'unlinked')
+    assert.isNull((await db.from('user_wallets').where('id', walletId).first()).telegram_chat_id)
+    assert.equal(await chatOf(user.id), '700020')
+
+    // the user's own code still links their own chat
+    await fetchWebhook(update(700_022, `/start ${own.code}`))
+    assert.isTrue(await replied(700_022))
+    assert.equal(await chatOf(user.id), '700022')
+
+    // GET /me: the user's link is theirs; the wallet's link and unlink did not touch it
+    const me = await client.get('/api/v1/me').bearerToken(token)
+    assert.isTrue(me.body().data.telegramLinked)
+  }).timeout(60_000)
+
+  test('a wallet that is not on the caller’s list: 404, no code', async ({ assert, client }) => {
+    const user = await UserFactory.create()
+    const token = await userToken(user)
+    for (const [path, error] of [
+      ['/api/v1/me/wallets/0192f7a0-0000-7000-8000-000000000000/telegram/link', 'E_NOT_FOUND'],
+      // not an id at all: no such route, as for every :id
+      ['/api/v1/me/wallets/not-a-uuid/telegram/link', 'E_ROUTE_NOT_FOUND'],
+    ]) {
+      const response = await client.post(path).bearerToken(token)
+      response.assertStatus(404)
+      assert.equal(response.body().errors[0].code, error)
+    }
+    const gone = await client
+      .delete('/api/v1/me/wallets/0192f7a0-0000-7000-8000-000000000000/telegram')
+      .bearerToken(token)
+    gone.assertStatus(404)
+    assert.lengthOf(await db.from('telegram_link_codes').where('user_id', user.id), 0)
   })
 })
 

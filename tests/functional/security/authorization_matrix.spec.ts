@@ -10,7 +10,7 @@ import { serviceToken, userToken } from '#tests/helpers/auth'
 
 type Access =
   | { who: 'public' }
-  | { who: 'user'; owned?: 'position' | 'alert' | 'intent' }
+  | { who: 'user'; owned?: 'position' | 'alert' | 'intent' | 'wallet' }
   | { who: 'any'; ability?: string }
   | { who: 'service'; ability: string }
 
@@ -34,6 +34,8 @@ const ROUTES: Record<string, Access> = {
   'PATCH /api/v1/me': { who: 'user' },
   'POST /api/v1/me/telegram/link': { who: 'user' },
   'DELETE /api/v1/me/telegram': { who: 'user' },
+  'POST /api/v1/me/wallets/:id/telegram/link': { who: 'user', owned: 'wallet' },
+  'DELETE /api/v1/me/wallets/:id/telegram': { who: 'user', owned: 'wallet' },
   'GET /api/v1/positions': { who: 'user' },
   'GET /api/v1/positions/history': { who: 'user' },
   'POST /api/v1/positions/simulate': { who: 'user' },
@@ -164,10 +166,21 @@ test.group('Security | authorization matrix, route by route', (group) => {
                '{"type":"notify","asset":"USDC","amount":"1"}') returning id`,
       [owner.id]
     )
-    const ids = { position: position.id, alert: alert[0].id, intent: intent[0].id }
+    // the owner's sign-in wallet, with a group chat linked to it
+    const { rows: wallet } = await db.rawQuery(
+      `update user_wallets set telegram_chat_id = -100200300 where user_id = ? returning id`,
+      [owner.id]
+    )
+    const ids = {
+      position: position.id,
+      alert: alert[0].id,
+      intent: intent[0].id,
+      wallet: wallet[0].id,
+    }
     const before = {
       alert: await db.from('alerts').where('id', ids.alert).first(),
       intent: await db.from('intents').where('id', ids.intent).first(),
+      wallet: await db.from('user_wallets').where('id', ids.wallet).first(),
     }
 
     let checked = 0
@@ -183,8 +196,10 @@ test.group('Security | authorization matrix, route by route', (group) => {
       assert.notInclude(JSON.stringify(response.body()), owner.id, `${key} leaks nothing`)
       checked++
     }
-    assert.equal(checked, 6)
+    assert.equal(checked, 8)
     assert.deepEqual(await db.from('alerts').where('id', ids.alert).first(), before.alert)
     assert.deepEqual(await db.from('intents').where('id', ids.intent).first(), before.intent)
+    assert.deepEqual(await db.from('user_wallets').where('id', ids.wallet).first(), before.wallet)
+    assert.lengthOf(await db.from('telegram_link_codes'), 0, 'no link code for another’s wallet')
   })
 })

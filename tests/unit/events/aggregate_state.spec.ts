@@ -50,3 +50,20 @@ test.group('Events | folding preferences', () => {
     }
   })
 })
+
+test.group('Events | folding Telegram links', () => {
+  test('a wallet’s chat linked or unlinked leaves the user’s own link as it was', ({ assert }) => {
+    const walletId = '0192f7a0-0000-7000-8000-000000000001'
+    const linked = fold([
+      ['user.registered', {}],
+      ['telegram.linked', { via: 'start', replacedChat: false }],
+      ['telegram.unlinked', { reason: 'blocked', walletId }],
+    ]) as any
+    assert.isTrue(linked.telegramLinked)
+    const unlinked = fold([
+      ['user.registered', {}],
+      ['telegram.linked', { via: 'start', walletId, replacedChat: false }],
+    ]) as any
+    assert.isFalse(unlinked.telegramLinked)
+  })
+})
