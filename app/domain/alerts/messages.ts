@@ -192,6 +192,8 @@ export function formatDigest(f: DigestFacts): string {
 }
 
 export interface IntentTriggeredFacts {
+  /** walletName() of a wallet that is not the sign-in one */
+  wallet?: string
   name: string | null
   protocol: string
   chainId: number
@@ -211,7 +213,7 @@ export function formatIntentTriggered(f: IntentTriggeredFacts): string {
   const hfText =
     f.healthFactor === null ? '∞ (no debt)' : Number.parseFloat(f.healthFactor).toFixed(3)
   const lines = [
-    `${title}: ${protocolName(f.protocol)} on ${chainName(f.chainId)}, health factor ${hfText} ${OPERATOR_TEXT[f.operator]} ${f.threshold}.`,
+    `${title}: ${where(f)}, health factor ${hfText} ${OPERATOR_TEXT[f.operator]} ${f.threshold}.`,
   ]
   if (f.action.type === 'notify') {
     lines.push('No transaction: this intent only notifies.')

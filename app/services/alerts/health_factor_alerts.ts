@@ -15,7 +15,11 @@ import {
   INITIAL_STATE,
   type RuleState,
 } from '#domain/alerts/health_factor_rule'
-import { formatHealthFactorAlert, formatLiquidationProbabilityAlert } from '#domain/alerts/messages'
+import {
+  formatHealthFactorAlert,
+  formatLiquidationProbabilityAlert,
+  walletName,
+} from '#domain/alerts/messages'
 import { alertChannels, type Preferences, type StoredPreferences } from '#domain/users/preferences'
 import { walletPreferences, type WalletPreferences } from '#domain/users/wallet_preferences'
 import eventRecorder from '#services/events/event_recorder'
@@ -80,7 +84,10 @@ export async function evaluateHealthFactorAlerts(
                                                           'chainId', z.chain_id, 'until', z.until)), '[]')
              from position_snoozes z where z.user_id = u.id and z.until > now()) as snoozes,
             (select coalesce(jsonb_object_agg(w.address, w.preferences), '{}')
-             from user_wallets w where w.user_id = u.id and w.preferences <> '{}'::jsonb) as wallet_preferences
+             from user_wallets w where w.user_id = u.id and w.preferences <> '{}'::jsonb) as wallet_preferences,
+            u.wallet_address as sign_in_wallet,
+            (select coalesce(jsonb_object_agg(w.address, w.label), '{}')
+             from user_wallets w where w.user_id = u.id and w.address <> u.wallet_address) as wallet_labels
      from users u left join health_factor_alert_state s on s.user_id = u.id
      where u.id = any(?::uuid[])`,
     [userIds]
@@ -98,9 +105,13 @@ export async function evaluateHealthFactorAlerts(
   const preferences = new Map<string, StoredPreferences>()
   const walletPrefs = new Map<string, Record<string, WalletPreferences>>()
   const states = new Map<string, RuleState & { lastSnapshotAt: number }>()
+  const signInWallets = new Map<string, string>()
+  const walletLabels = new Map<string, Record<string, string | null>>()
   for (const r of rows) {
     preferences.set(r.user_id, r.preferences)
     walletPrefs.set(r.user_id, r.wallet_preferences)
+    signInWallets.set(r.user_id, r.sign_in_wallet)
+    walletLabels.set(r.user_id, r.wallet_labels)
     if (r.protocol) {
       states.set(key(stateKey(r)), {
         armed: r.armed,
@@ -110,6 +121,12 @@ export async function evaluateHealthFactorAlerts(
       })
     }
   }
+
+  // A message names the wallet unless it is the one the user signs in with (docs/adr/0014).
+  const nameOf = (s: { userId: string; walletAddress: string }) =>
+    s.walletAddress === signInWallets.get(s.userId)
+      ? undefined
+      : walletName(s.walletAddress, walletLabels.get(s.userId)?.[s.walletAddress])
 
   // What alerts about this wallet follow: its own thresholds and channels, else the user's.
   const effective = new Map<string, Preferences>()
@@ -176,6 +193,7 @@ export async function evaluateHealthFactorAlerts(
         models: models!,
         threshold: (s) => probabilityThreshold(s)!,
         preferences: prefsOf,
+        walletName: nameOf,
         snoozed: (k) => (snoozedUntil.get(k) ?? 0) > now.toMillis(),
         now,
         cooldownMs,
@@ -185,7 +203,9 @@ export async function evaluateHealthFactorAlerts(
   for (const { s, severity, band, threshold, prefs } of firing) {
     const risk = riskOfPosition(s, models!)
     const liquidation = liquidationPriceOfLargestCollateral(s)
+    const wallet = nameOf(s)
     const message = formatHealthFactorAlert({
+      ...(wallet ? { wallet } : {}),
       protocol: s.protocol,
       chainId: s.chainId,
       healthFactor: s.healthFactor!,
@@ -288,6 +308,7 @@ async function evaluateProbabilityRule(
     models: Awaited<ReturnType<typeof loadRiskModels>>
     threshold: (s: EvaluatedSnapshot) => number
     preferences: (s: EvaluatedSnapshot) => Preferences
+    walletName: (s: EvaluatedSnapshot) => string | undefined
     snoozed: (key: string) => boolean
     now: DateTime
     cooldownMs: number
@@ -330,7 +351,9 @@ async function evaluateProbabilityRule(
     if (!decision.alert || snoozed || !risk.available) continue
 
     const prefs = context.preferences(s)
+    const wallet = context.walletName(s)
     const message = formatLiquidationProbabilityAlert({
+      ...(wallet ? { wallet } : {}),
       protocol: s.protocol,
       chainId: s.chainId,
       probability24h: risk.probabilities['24h'],

@@ -3,7 +3,7 @@ import { DateTime } from 'luxon'
 import { getAddress } from 'viem'
 import features from '#config/features'
 import { deliverAt } from '#domain/alerts/quiet_hours'
-import { formatIntentTriggered } from '#domain/alerts/messages'
+import { formatIntentTriggered, walletName } from '#domain/alerts/messages'
 import { prepareTransaction, type IntentAction } from '#domain/intents/transactions'
 import { alertChannels, type StoredPreferences } from '#domain/users/preferences'
 import { walletPreferences, type WalletPreferences } from '#domain/users/wallet_preferences'
@@ -26,6 +26,8 @@ interface Candidate {
   preferences: StoredPreferences
   /** The intent's wallet's own preferences (its channels win over the user's). */
   wallet_preferences: WalletPreferences | null
+  wallet_label: string | null
+  sign_in_wallet: boolean
 }
 
 /**
@@ -64,7 +66,8 @@ export async function evaluateIntents(
      select i.id as intent_id, i.user_id, i.name, i.protocol, i.chain_id, i.condition, i.action,
             (i.max_executions is not null and i.executions_count + 1 >= i.max_executions) as reaches_max,
             n.snapshot_id, n.health_factor::text as health_factor, i.wallet_address, u.preferences,
-            w.preferences as wallet_preferences
+            w.preferences as wallet_preferences, w.label as wallet_label,
+            (i.wallet_address = u.wallet_address) as sign_in_wallet
      from newest n
      join intents i on i.user_id = n.user_id and i.wallet_address = n.wallet_address
                    and i.protocol = n.protocol and i.chain_id = n.chain_id
@@ -142,6 +145,8 @@ export async function evaluateIntents(
     const prefs = walletPreferences(c.preferences ?? {}, c.wallet_preferences)
     const due = deliverAt(now, 'high', prefs.quietHours, prefs.timezone)
     const message = formatIntentTriggered({
+      // named unless it is the wallet the user signs in with (docs/adr/0014)
+      ...(c.sign_in_wallet ? {} : { wallet: walletName(c.wallet_address, c.wallet_label) }),
       name: c.name,
       protocol: c.protocol,
       chainId: c.chain_id,

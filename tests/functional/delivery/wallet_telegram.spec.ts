@@ -110,7 +110,8 @@ test.group('Delivery | a wallet’s own thresholds, channels and Telegram group'
     )
     assert.equal(
       alerts[1].message,
-      'Aave v3 on Ethereum: health factor 1.800 is below your threshold 2. ' +
+      // a group may hear several wallets: the alert names its wallet
+      'DAO treasury (0x7e7e…7e7e), Aave v3 on Ethereum: health factor 1.800 is below your threshold 2. ' +
         'Collateral $20,000.00, debt $9,166.67 — collateral can fall 44.44% before liquidation. ' +
         'WETH is liquidated at $1,111.11 (now $2,000.00).'
     )
@@ -123,7 +124,7 @@ test.group('Delivery | a wallet’s own thresholds, channels and Telegram group'
     assert.equal(
       toGroup.payload.text,
       '🟠 <b>HIGH · Health factor low</b>\n' +
-        'Aave v3 on Ethereum: health factor 1.800 is below your threshold 2. ' +
+        'DAO treasury (0x7e7e…7e7e), Aave v3 on Ethereum: health factor 1.800 is below your threshold 2. ' +
         'Collateral $20,000.00, debt $9,166.67 — collateral can fall 44.44% before liquidation. ' +
         'WETH is liquidated at $1,111.11 (now $2,000.00).'
     )
