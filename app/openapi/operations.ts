@@ -577,7 +577,7 @@ export const operations: Operation[] = [
     operationId: 'updateIntent',
     tag: 'Intents',
     summary: 'Renames, pauses or resumes an intent, or changes its limits, market or action',
-    description: `${MARKET_RULE} Checked when the protocol, chain or action changes, on the intent as it will be.`,
+    description: `${MARKET_RULE} Checked when the protocol, chain or action changes, on the intent as it will be. The wallet it acts for cannot be changed: create another intent for another wallet.`,
     caller: 'user',
     throttled: true,
     gated: 'intents',
