@@ -103,7 +103,9 @@ export async function listEvents(userId: string, q: EventQuery): Promise<Page<Ev
     query.whereRaw('(tx, position) > (?::xid8, ?::bigint)', [tx, position])
   }
   const rows: EventRow[] = await query
-    .orderBy([{ column: 'tx' }, { column: 'position' }])
+    // Qualified: a bare "tx" would name the text column selected above, sorting
+    // '1000' before '999' and reading the user's whole range to sort it.
+    .orderByRaw('event_store.tx, event_store.position')
     .limit(limit + 1)
   const hasMore = rows.length > limit
   const data = hasMore ? rows.slice(0, limit) : rows
