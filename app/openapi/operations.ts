@@ -331,7 +331,8 @@ export const operations: Operation[] = [
     path: '/api/v1/positions',
     operationId: 'listPositions',
     tag: 'Positions',
-    summary: 'The latest snapshot per (protocol, chainId)',
+    summary:
+      'The latest snapshot per (walletAddress, protocol, chainId) of the wallets on the caller’s list',
     caller: 'user',
     throttled: true,
     query: latestPositionsValidator,

@@ -372,7 +372,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The latest snapshot per (protocol, chainId)
+         * The latest snapshot per (walletAddress, protocol, chainId) of the wallets on the caller’s list
          * @description Called by a user, with the token from a wallet sign-in.
          */
         get: operations["listPositions"];
