@@ -16,9 +16,11 @@ export default class MeController {
     if (!features.eventStore) {
       throw new DomainError('E_FEATURE_DISABLED', 'The event store is not enabled')
     }
-    const { at } = await request.validateUsing(stateAtValidator, { data: request.qs() })
+    const { at, walletAddress } = await request.validateUsing(stateAtValidator, {
+      data: request.qs(),
+    })
     const when = at ?? DateTime.utc()
-    const state = await stateAt(auth.use('api').getUserOrFail().id, when)
+    const state = await stateAt(auth.use('api').getUserOrFail().id, when, { walletAddress })
     return {
       data: {
         at: when.toUTC().toISO(),

@@ -87,26 +87,36 @@ export default class PositionsController {
 
   /** Relative price changes applied to the caller's latest snapshot of one position. */
   async simulate({ auth, request }: HttpContext) {
-    const { protocol, chainId, priceChanges } = await request.validateUsing(simulateValidator, {
-      data: request.body(),
-    })
+    const { protocol, chainId, priceChanges, walletAddress } = await request.validateUsing(
+      simulateValidator,
+      { data: request.body() }
+    )
     const result = await simulateLatest(
       auth.use('api').getUserOrFail().id,
       protocol,
       chainId ?? 1,
-      priceChanges
+      priceChanges,
+      walletAddress
     )
     return { data: result }
   }
 
   /** Mutes one position's alerts until an instant. */
   async snooze({ auth, request }: HttpContext) {
-    const { protocol, chainId, until } = await request.validateUsing(snoozeValidator, {
-      data: request.body(),
-    })
+    const { protocol, chainId, until, walletAddress } = await request.validateUsing(
+      snoozeValidator,
+      { data: request.body() }
+    )
     const user = auth.use('api').getUserOrFail()
     return {
-      data: await snoozePosition(user.id, user.walletAddress, protocol, chainId ?? 1, until),
+      data: await snoozePosition(
+        user.id,
+        user.walletAddress,
+        protocol,
+        chainId ?? 1,
+        until,
+        walletAddress
+      ),
     }
   }
 }

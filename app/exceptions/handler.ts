@@ -34,6 +34,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   E_VALIDATION_ERROR: 422,
   E_SERVICE_UNAVAILABLE: 503,
   E_FORBIDDEN_WALLET: 403,
+  E_WALLET_WATCHED: 422,
+  E_WALLET_AMBIGUOUS: 422,
 }
 
 /** Families of codes that share a status. */

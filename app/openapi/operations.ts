@@ -356,7 +356,8 @@ export const operations: Operation[] = [
     path: '/api/v1/positions',
     operationId: 'listPositions',
     tag: 'Positions',
-    summary: 'The latest snapshot per (protocol, chainId)',
+    summary:
+      'The latest snapshot per (walletAddress, protocol, chainId) of the wallets on the caller’s list',
     caller: 'user',
     throttled: true,
     query: latestPositionsValidator,
@@ -602,7 +603,7 @@ export const operations: Operation[] = [
     operationId: 'updateIntent',
     tag: 'Intents',
     summary: 'Renames, pauses or resumes an intent, or changes its limits, market or action',
-    description: `${MARKET_RULE} Checked when the protocol, chain or action changes, on the intent as it will be.`,
+    description: `${MARKET_RULE} Checked when the protocol, chain or action changes, on the intent as it will be. The wallet it acts for cannot be changed: create another intent for another wallet.`,
     caller: 'user',
     throttled: true,
     gated: 'intents',

@@ -185,7 +185,19 @@ export const componentSchemas: Record<string, Schema> = {
     },
   }),
 
-  Snooze: closed({ protocol, chainId: { type: 'integer' }, until: instant }),
+  Snooze: closed(
+    {
+      protocol,
+      chainId: { type: 'integer' },
+      until: instant,
+      walletAddress: {
+        ...wallet,
+        description:
+          'The wallet whose position is snoozed: present only when the request named it.',
+      },
+    },
+    ['walletAddress']
+  ),
 
   Preferences: closed(
     {
@@ -281,6 +293,10 @@ export const componentSchemas: Record<string, Schema> = {
 
   Intent: closed({
     ...intentCore,
+    walletAddress: {
+      ...wallet,
+      description: 'The proven wallet the intent acts for: its transactions are prepared for it.',
+    },
     status: { type: 'string', enum: ['active', 'paused', 'triggered', 'cancelled', 'expired'] },
     cooldownSeconds: { type: 'integer', minimum: 0 },
     maxExecutions: nullable({ type: 'integer', minimum: 1 }),

@@ -5,6 +5,7 @@ export function intentToJson(intent: Intent) {
   return {
     id: intent.id,
     name: intent.name,
+    walletAddress: intent.walletAddress,
     protocol: intent.protocol,
     chainId: intent.chainId,
     condition: intent.condition,

@@ -8,6 +8,8 @@ import {
   jsonNumber,
   pagination,
   protocolName,
+  walletChoice,
+  walletFilter,
 } from './rules.js'
 
 const OPERATORS = ['lt', 'lte', 'gt', 'gte'] as const
@@ -31,6 +33,12 @@ const action = vine.object({
 
 export const createIntentValidator = vine.create(
   vine.object({
+    walletAddress: walletChoice(
+      'The wallet the intent acts for (any case): one of the caller’s proven wallets; left out, ' +
+        'the sign-in wallet. A watched wallet is a 422 `E_WALLET_WATCHED` on `walletAddress` (no ' +
+        'transaction is prepared for a wallet the caller has not proven it controls); a wallet not ' +
+        'on the caller’s list is a 422 on `walletAddress`. It cannot be changed afterwards.'
+    ).optional(),
     name: name.clone().optional(),
     protocol: protocolName(),
     chainId: chainIdField(),
@@ -68,6 +76,7 @@ export const listIntentsValidator = vine.create(
       .optional(),
     protocol: protocolName().optional(),
     chainId: chainIdParam().optional(),
+    walletAddress: walletFilter('the intents acting for this wallet of the caller’s').optional(),
     ...pagination,
   })
 )

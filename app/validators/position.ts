@@ -12,6 +12,8 @@ import {
   SIGNED_DECIMAL,
   UNIT_INTERVAL,
   WALLET,
+  walletChoice,
+  walletFilter,
 } from './rules.js'
 
 export const MAX_BATCH = 1000
@@ -93,6 +95,7 @@ export const latestPositionsValidator = vine.create(
   vine.object({
     protocol: protocolName().optional(),
     chainId: chainIdParam().optional(),
+    walletAddress: walletFilter('the positions this wallet of the caller’s holds').optional(),
   })
 )
 
@@ -100,16 +103,24 @@ export const positionHistoryValidator = vine.create(
   vine.object({
     protocol: protocolName().optional(),
     chainId: chainIdParam().optional(),
+    walletAddress: walletFilter('the snapshots of this wallet of the caller’s').optional(),
     from: isoInstant().optional(),
     to: isoInstant().optional(),
     ...pagination,
   })
 )
 
+/** Which wallet's position a body means, when the same (protocol, chain) is held by several. */
+const WHICH_WALLET =
+  'Which of the caller’s wallets holds the position (any case). Left out: the one wallet holding ' +
+  'that protocol and chain; if several do, 422 on `walletAddress` naming them. A wallet that is ' +
+  'not on the caller’s list is a 404, like an unknown position.'
+
 export const simulateValidator = vine.create(
   vine.object({
     protocol: protocolName(),
     chainId: chainId().use(defaultValue(1)).optional(),
+    walletAddress: walletChoice(WHICH_WALLET).optional(),
     priceChanges: vine.record(vine.string().regex(SIGNED_DECIMAL)),
   })
 )
@@ -118,6 +129,9 @@ export const snoozeValidator = vine.create(
   vine.object({
     protocol: protocolName(),
     chainId: chainId().use(defaultValue(1)).optional(),
+    walletAddress: walletChoice(
+      `${WHICH_WALLET} When no wallet holds it, the sign-in wallet’s. Sent, it is answered back.`
+    ).optional(),
     until: isoInstant(
       'At most 90 days ahead (422 otherwise); an instant in the past lifts the snooze.'
     ),

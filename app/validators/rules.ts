@@ -162,3 +162,33 @@ export const pagination = {
   limit: vine.number().withoutDecimals().range([1, 200]).optional(),
   cursor: cursor().optional(),
 }
+
+/*
+ * GET filters by wallet (docs/adr/0014). Any case in, compared in lower case.
+ * Every filter narrows the caller's own rows: a wallet that is not on their
+ * list answers an empty list, the same as one of theirs holding nothing, so
+ * nobody learns whether another user holds it.
+ */
+const walletFilterRule = vine.createRule(() => {}, {
+  name: 'walletFilter',
+  toJSONSchema: (schema, options: { what: string }) =>
+    void (schema.description = `Only ${options.what} (any case). A wallet that is not on the caller’s list answers an empty list, as one holding nothing does: whether another user holds it is not revealed.`),
+})
+export const walletFilter = (what: string) =>
+  vine
+    .string()
+    .regex(WALLET)
+    .use(walletFilterRule({ what }))
+    .transform((value) => value.toLowerCase())
+
+/** A body's `walletAddress` naming one of the caller's wallets; `note` says what it does. */
+const walletChoiceRule = vine.createRule(() => {}, {
+  name: 'walletChoice',
+  toJSONSchema: (schema, options: { note: string }) => void (schema.description = options.note),
+})
+export const walletChoice = (note: string) =>
+  vine
+    .string()
+    .regex(WALLET)
+    .use(walletChoiceRule({ note }))
+    .transform((value) => value.toLowerCase())

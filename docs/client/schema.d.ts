@@ -247,7 +247,7 @@ export interface paths {
         head?: never;
         /**
          * Renames, pauses or resumes an intent, or changes its limits, market or action
-         * @description The action must be one a transaction can be prepared for: `aave_v3` (alias `aave`) on chains 1, 10, 137, 8453, 42161, or `compound_v3` (alias `compound`) on chain 1, with an asset of that market (Compound v3 debt is repaid in the market's base asset); otherwise 422 on `protocol`, `chainId` or `action.asset`, saying what is supported. Its `amount` has no more decimals than the token, fits a uint256 in them, and is not `max` for a `supply` (422 on `action.amount` otherwise). A `notify` action prepares no transaction and takes any protocol, chain, asset and amount. Checked when the protocol, chain or action changes, on the intent as it will be.
+         * @description The action must be one a transaction can be prepared for: `aave_v3` (alias `aave`) on chains 1, 10, 137, 8453, 42161, or `compound_v3` (alias `compound`) on chain 1, with an asset of that market (Compound v3 debt is repaid in the market's base asset); otherwise 422 on `protocol`, `chainId` or `action.asset`, saying what is supported. Its `amount` has no more decimals than the token, fits a uint256 in them, and is not `max` for a `supply` (422 on `action.amount` otherwise). A `notify` action prepares no transaction and takes any protocol, chain, asset and amount. Checked when the protocol, chain or action changes, on the intent as it will be. The wallet it acts for cannot be changed: create another intent for another wallet.
          *
          *     Called by a user, with the token from a wallet sign-in.
          *
@@ -414,7 +414,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The latest snapshot per (protocol, chainId)
+         * The latest snapshot per (walletAddress, protocol, chainId) of the wallets on the caller’s list
          * @description Called by a user, with the token from a wallet sign-in.
          */
         get: operations["listPositions"];
@@ -893,6 +893,8 @@ export interface components {
             status: "active" | "paused" | "triggered" | "cancelled" | "expired";
             /** Format: date-time */
             updatedAt: string;
+            /** @description The proven wallet the intent acts for: its transactions are prepared for it. */
+            walletAddress: string;
         };
         IntentAction: {
             /** @description A decimal string, or `max`. */
@@ -1048,6 +1050,8 @@ export interface components {
             protocol: string;
             /** Format: date-time */
             until: string;
+            /** @description The wallet whose position is snoozed: present only when the request named it. */
+            walletAddress?: string;
         };
         State: {
             activeIntents: {
@@ -1240,6 +1244,7 @@ export interface operations {
                 limit?: number;
                 severity?: "low" | "medium" | "high" | "critical";
                 status?: "pending" | "sent" | "failed" | "acknowledged";
+                walletAddress?: string;
             };
             header?: never;
             path?: never;
@@ -1456,6 +1461,7 @@ export interface operations {
                 aggregateType?: "user" | "position" | "alert" | "intent";
                 limit?: number;
                 type?: string;
+                walletAddress?: string;
             };
             header?: never;
             path?: never;
@@ -1494,6 +1500,7 @@ export interface operations {
                 limit?: number;
                 protocol?: string;
                 status?: "active" | "paused" | "triggered" | "cancelled" | "expired";
+                walletAddress?: string;
             };
             header?: never;
             path?: never;
@@ -1558,6 +1565,8 @@ export interface operations {
                     name?: string;
                     /** @description A protocol in lower_snake_case, such as `aave_v3`. The aliases `aave` for `aave_v3` and `compound` for `compound_v3` are accepted and mean the same; the canonical name is what is stored and answered. */
                     protocol: string;
+                    /** @description The wallet the intent acts for (any case): one of the caller’s proven wallets; left out, the sign-in wallet. A watched wallet is a 422 `E_WALLET_WATCHED` on `walletAddress` (no transaction is prepared for a wallet the caller has not proven it controls); a wallet not on the caller’s list is a 422 on `walletAddress`. It cannot be changed afterwards. */
+                    walletAddress?: string;
                 };
             };
         };
@@ -1834,6 +1843,7 @@ export interface operations {
         parameters: {
             query?: {
                 at?: string;
+                walletAddress?: string;
             };
             header?: never;
             path?: never;
@@ -1983,6 +1993,7 @@ export interface operations {
             query?: {
                 chainId?: number;
                 protocol?: string;
+                walletAddress?: string;
             };
             header?: never;
             path?: never;
@@ -2209,6 +2220,7 @@ export interface operations {
                 limit?: number;
                 protocol?: string;
                 to?: string;
+                walletAddress?: string;
             };
             header?: never;
             path?: never;
@@ -2255,6 +2267,8 @@ export interface operations {
                     };
                     /** @description A protocol in lower_snake_case, such as `aave_v3`. The aliases `aave` for `aave_v3` and `compound` for `compound_v3` are accepted and mean the same; the canonical name is what is stored and answered. */
                     protocol: string;
+                    /** @description Which of the caller’s wallets holds the position (any case). Left out: the one wallet holding that protocol and chain; if several do, 422 on `walletAddress` naming them. A wallet that is not on the caller’s list is a 404, like an unknown position. */
+                    walletAddress?: string;
                 };
             };
         };
@@ -2300,6 +2314,8 @@ export interface operations {
                      * @description An RFC 3339 instant with its offset, between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z (UTC), e.g. 2026-03-03T12:00:00Z. At most 90 days ahead (422 otherwise); an instant in the past lifts the snooze.
                      */
                     until: string;
+                    /** @description Which of the caller’s wallets holds the position (any case). Left out: the one wallet holding that protocol and chain; if several do, 422 on `walletAddress` naming them. A wallet that is not on the caller’s list is a 404, like an unknown position. When no wallet holds it, the sign-in wallet’s. Sent, it is answered back. */
+                    walletAddress?: string;
                 };
             };
         };

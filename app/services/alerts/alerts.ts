@@ -11,6 +11,8 @@ export interface AlertQuery {
   status?: string
   channel?: string
   severity?: string
+  /** Alerts about the positions of one wallet of the user's (lower case). */
+  walletAddress?: string
   limit?: number
   cursor?: string
 }
@@ -26,6 +28,9 @@ export async function listAlerts(userId: string, q: AlertQuery): Promise<Page<Al
   if (q.status) query.where('status', q.status)
   if (q.channel) query.where('channel', q.channel)
   if (q.severity) query.where('severity', q.severity)
+  // The user's own alerts about that wallet (the partial index on (user_id,
+  // wallet_address)): signals, digests and chain notices name no wallet.
+  if (q.walletAddress) query.where('wallet_address', q.walletAddress)
   return newestIdFirstPage(query, q)
 }
 

@@ -5,6 +5,8 @@ import { decodeCursor, encodeCursor, isTxPosition, type Page } from '#services/s
 export interface EventQuery {
   type?: string
   aggregateType?: string
+  /** One wallet of the user's (lower case): its positions', alerts' and intents' events. */
+  walletAddress?: string
   limit?: number
   after?: string
 }
@@ -54,6 +56,42 @@ export async function listEvents(userId: string, q: EventQuery): Promise<Page<Ev
     .whereRaw('tx < event_store_sealed_bound()')
   if (q.type) query.where('event_type', q.type)
   if (q.aggregateType) query.where('aggregate_type', q.aggregateType)
+  if (q.walletAddress) {
+    /*
+     * One wallet's events (docs/adr/0014): its position streams' snapshots
+     * (their payload names the wallet, as every snapshot event has since the
+     * first), and the events of the user's alerts about it and intents acting
+     * for it. Index-friendly: the page is still read along the user's
+     * (user_id, tx, position) index in page order and stops at limit + 1
+     * matches; the wallet is a test on each row of that range, like `type`,
+     * against the two id sets read once each (hashed subplans: the partial
+     * index alerts (user_id, wallet_address) and the user's intents). Only the
+     * caller's own rows are ever read, so a wallet another user holds shows
+     * nothing of theirs; one not on the caller's list matches nothing.
+     */
+    const wallet = q.walletAddress
+    query.where((w) => {
+      w.where((p) =>
+        p.where('aggregate_type', 'position').whereRaw(`payload ->> 'walletAddress' = ?`, [wallet])
+      )
+        .orWhere((a) =>
+          a
+            .where('aggregate_type', 'alert')
+            .whereRaw(
+              'aggregate_id in (select id from alerts where user_id = ? and wallet_address = ?)',
+              [userId, wallet]
+            )
+        )
+        .orWhere((i) =>
+          i
+            .where('aggregate_type', 'intent')
+            .whereRaw(
+              'aggregate_id in (select id from intents where user_id = ? and wallet_address = ?)',
+              [userId, wallet]
+            )
+        )
+    })
+  }
   if (q.after) {
     let tx: string
     let position: string
@@ -65,7 +103,9 @@ export async function listEvents(userId: string, q: EventQuery): Promise<Page<Ev
     query.whereRaw('(tx, position) > (?::xid8, ?::bigint)', [tx, position])
   }
   const rows: EventRow[] = await query
-    .orderBy([{ column: 'tx' }, { column: 'position' }])
+    // Qualified: a bare "tx" would name the text column selected above, sorting
+    // '1000' before '999' and reading the user's whole range to sort it.
+    .orderByRaw('event_store.tx, event_store.position')
     .limit(limit + 1)
   const hasMore = rows.length > limit
   const data = hasMore ? rows.slice(0, limit) : rows

@@ -25,7 +25,7 @@ export interface RebuiltState {
   email: string | null
   preferences: StoredPreferences
   telegramLinked: boolean
-  /** The snapshot ids that were the newest of each (protocol, chain) then. */
+  /** The snapshots that were the newest of each (wallet, protocol, chain) then. */
   positions: Position[]
   /** Alerts not acknowledged then, with the status they had (all of them with allAlerts). */
   openAlerts: RebuiltAlert[]
@@ -52,7 +52,12 @@ export async function retentionHorizon(
 export async function stateAt(
   userId: string,
   at: DateTime,
-  options: { allAlerts?: boolean; allIntents?: boolean } = {},
+  options: {
+    allAlerts?: boolean
+    allIntents?: boolean
+    /** One wallet's positions, alerts about them and intents acting for it (docs/adr/0014). */
+    walletAddress?: string
+  } = {},
   /** A REPEATABLE READ transaction the caller holds (events:replay); else one of its own. */
   client?: QueryClientContract
 ): Promise<RebuiltState> {
@@ -93,6 +98,8 @@ export async function stateAt(
   }
 
   let user: UserAggregate | undefined
+  // Keyed by stream: each names one (wallet, protocol, chain) — a user may hold the
+  // same (protocol, chain) on two wallets, and each is a position of its own.
   const newest = new Map<string, PositionAggregate>()
   const alerts: RebuiltAlert[] = []
   const intents: RebuiltIntent[] = []
@@ -102,14 +109,9 @@ export async function stateAt(
       case 'user':
         if (id === userId) user = state
         break
-      case 'position': {
-        const k = `${state.protocol}|${state.chainId}`
-        const current = newest.get(k)
-        if (!current || new Date(state.snapshotAt) > new Date(current.snapshotAt)) {
-          newest.set(k, state)
-        }
+      case 'position':
+        newest.set(id, state)
         break
-      }
       case 'alert':
         alerts.push({
           id,
@@ -134,21 +136,42 @@ export async function stateAt(
   }
 
   const ids = [...newest.values()].map((n) => n.snapshotId)
+  const wallet = options.walletAddress
   const positions = ids.length
     ? await Position.query({ client })
         .whereIn('id', ids)
         .where('user_id', userId)
-        .orderBy([{ column: 'protocol' }, { column: 'chain_id' }])
+        .if(wallet, (q) => q.where('wallet_address', wallet!))
+        .orderBy([{ column: 'protocol' }, { column: 'chain_id' }, { column: 'wallet_address' }])
     : []
+  // The wallet of an alert or an intent never changes once written: the live
+  // rows say which of the rebuilt ones are that wallet's.
+  const ofWallet = async (table: 'alerts' | 'intents', all: { id: string }[]) => {
+    if (!wallet || all.length === 0) return null
+    const rows: { id: string }[] = await client
+      .from(table)
+      .select('id')
+      .where('user_id', userId)
+      .where('wallet_address', wallet)
+      .whereIn(
+        'id',
+        all.map((x) => x.id)
+      )
+    return new Set(rows.map((r) => r.id))
+  }
+  const alertsOfWallet = await ofWallet('alerts', alerts)
+  const intentsOfWallet = await ofWallet('intents', intents)
   return {
     email: user?.email ?? null,
     preferences: (user?.preferences ?? {}) as StoredPreferences,
     telegramLinked: user?.telegramLinked ?? false,
     positions,
     openAlerts: alerts
+      .filter((a) => !alertsOfWallet || alertsOfWallet.has(a.id))
       .filter((a) => options.allAlerts || a.status !== 'acknowledged')
       .sort((a, b) => a.id.localeCompare(b.id)),
     activeIntents: intents
+      .filter((i) => !intentsOfWallet || intentsOfWallet.has(i.id))
       .filter((i) => options.allIntents || i.status === 'active')
       .sort((a, b) => a.id.localeCompare(b.id)),
   }

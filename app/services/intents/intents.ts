@@ -8,6 +8,7 @@ import { knownToken, unpreparable } from '#domain/intents/registry'
 import { fitsUint256 } from '#domain/intents/transactions'
 import eventRecorder from '#services/events/event_recorder'
 import { newestIdFirstPage, type Page } from '#services/shared/cursor'
+import { walletKind } from '#services/positions/wallet_scope'
 
 export const MAX_ACTIVE_INTENTS = 50
 
@@ -98,6 +99,30 @@ async function assertBelowActiveLimit(trx: TransactionClientContract, userId: st
   }
 }
 
+/**
+ * An intent acts for one of the user's PROVEN wallets (docs/adr/0014): its
+ * transactions are prepared for that wallet to sign, so a wallet the user only
+ * watches — whose keys they have not shown they hold — is refused with the
+ * reason, and a wallet not on their list is refused like any bad value.
+ */
+async function assertProvenWallet(trx: TransactionClientContract, userId: string, wallet: string) {
+  const kind = await walletKind(userId, wallet, trx)
+  if (kind === 'watched') {
+    throw new DomainError(
+      'E_WALLET_WATCHED',
+      'This wallet is only watched: intents act for proven wallets, as no transaction is prepared for a wallet you have not shown you control. Prove it first',
+      'walletAddress'
+    )
+  }
+  if (!kind) {
+    throw new DomainError(
+      'E_VALIDATION_ERROR',
+      'The walletAddress field must be one of your proven wallets',
+      'walletAddress'
+    )
+  }
+}
+
 export async function createIntent(userId: string, input: IntentInput): Promise<Intent> {
   checkAction(input.protocol, input.chainId, input.action)
   if (input.expiresAt && input.expiresAt.toMillis() <= Date.now()) {
@@ -113,6 +138,7 @@ export async function createIntent(userId: string, input: IntentInput): Promise<
       'select wallet_address from users where id = ? for update',
       [userId]
     )
+    if (input.walletAddress) await assertProvenWallet(trx, userId, input.walletAddress)
     await assertBelowActiveLimit(trx, userId)
     const intent = await Intent.create(
       {
@@ -262,12 +288,20 @@ export async function findIntent(userId: string, id: string): Promise<Intent> {
 
 export function listIntents(
   userId: string,
-  q: { status?: IntentStatus; protocol?: string; chainId?: number; limit?: number; cursor?: string }
+  q: {
+    status?: IntentStatus
+    protocol?: string
+    chainId?: number
+    walletAddress?: string
+    limit?: number
+    cursor?: string
+  }
 ): Promise<Page<Intent>> {
   const query = Intent.query().where('user_id', userId)
   if (q.status) query.where('status', q.status)
   if (q.protocol) query.where('protocol', q.protocol)
   if (q.chainId) query.where('chain_id', q.chainId)
+  if (q.walletAddress) query.where('wallet_address', q.walletAddress)
   return newestIdFirstPage(query, q)
 }
 

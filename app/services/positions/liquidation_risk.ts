@@ -19,7 +19,11 @@ import { DomainError } from '#domain/shared/errors'
 import { hourlyPrices } from '#infrastructure/database/queries/price_history'
 import type { PositionRow } from '#infrastructure/database/queries/latest_positions'
 import type { Position } from '#models'
-import { findPosition, latestPositions } from '#services/positions/read_positions'
+import {
+  findPosition,
+  latestPositions,
+  type PositionFilter,
+} from '#services/positions/read_positions'
 
 /**
  * How far back the model reads. At λ = 0.94 per day, 60 days leave the
@@ -222,7 +226,7 @@ function rowToRisk(row: PositionRow): RiskPosition {
 /** The latest snapshot per position, each with its risk as of now. */
 export async function latestPositionsWithRisk(
   userId: string,
-  filter: { protocol?: string; chainId?: number } = {}
+  filter: PositionFilter = {}
 ): Promise<{ row: PositionRow; risk: RiskJson }[]> {
   const rows = await latestPositions(userId, filter)
   const risks = await liquidationRisks(rows.map(rowToRisk))

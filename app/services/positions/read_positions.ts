@@ -10,18 +10,27 @@ import { newestFirstPage, type Page } from '#services/shared/cursor'
 
 export type { Page } from '#services/shared/cursor'
 
-/** The newest snapshot of each (protocol, chain) the user has. */
+export interface PositionFilter {
+  protocol?: string
+  chainId?: number
+  /** One wallet of the user's (lower case); one that is not on their list matches nothing. */
+  walletAddress?: string
+}
+
+/** The newest snapshot of each (wallet, protocol, chain) the user holds on the wallets of their list. */
 export async function latestPositions(
   userId: string,
-  filter: { protocol?: string; chainId?: number } = {}
+  filter: PositionFilter = {}
 ): Promise<PositionRow[]> {
   const rows = await latestPositionRows(userId)
-  // One row per (protocol, chain): filtered here rather than in the tuned
-  // statement, whose plan the query-plan test pins.
+  // One row per (wallet, protocol, chain): filtered here rather than in the tuned
+  // statement, whose plan the query-plan test pins. The statement reads only
+  // wallets on the user's list, so a wallet that is not on it matches nothing.
   return rows.filter(
     (row) =>
       (!filter.protocol || row.protocol === filter.protocol) &&
-      (!filter.chainId || row.chain_id === filter.chainId)
+      (!filter.chainId || row.chain_id === filter.chainId) &&
+      (!filter.walletAddress || row.wallet_address === filter.walletAddress)
   )
 }
 
@@ -32,15 +41,16 @@ export async function findPosition(userId: string, id: string): Promise<Position
   return position
 }
 
+/** The newest snapshot of one position; of one wallet's when `walletAddress` is given. */
 export async function latestPosition(
   userId: string,
   protocol: string,
-  chainId: number
+  chainId: number,
+  walletAddress?: string | null
 ): Promise<Position> {
-  const position = await Position.query()
-    .where({ user_id: userId, protocol, chain_id: chainId })
-    .orderBy('snapshot_at', 'desc')
-    .first()
+  const query = Position.query().where({ user_id: userId, protocol, chain_id: chainId })
+  if (walletAddress) query.where('wallet_address', walletAddress)
+  const position = await query.orderBy('snapshot_at', 'desc').first()
   if (!position) throw new NotFoundError('position')
   return position
 }
@@ -48,6 +58,7 @@ export async function latestPosition(
 export interface HistoryQuery {
   protocol?: string
   chainId?: number
+  walletAddress?: string
   from?: DateTime
   to?: DateTime
   limit?: number
@@ -65,6 +76,8 @@ export async function positionHistory(userId: string, q: HistoryQuery): Promise<
   const query = db.from('positions').select('*').where('user_id', userId)
   if (q.protocol) query.where('protocol', q.protocol)
   if (q.chainId) query.where('chain_id', q.chainId)
+  // The caller's own rows of that wallet: nothing of another user's, whoever holds it.
+  if (q.walletAddress) query.where('wallet_address', q.walletAddress)
   if (q.from) query.where('snapshot_at', '>=', q.from.toISO()!)
   if (q.to) query.where('snapshot_at', '<=', q.to.toISO()!)
   return newestFirstPage<PositionRow>(query, 'snapshot_at', (p) => p.snapshot_at.toISOString(), q)

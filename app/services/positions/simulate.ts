@@ -5,6 +5,7 @@ import {
   type SimulationResult,
 } from '#domain/positions/simulation'
 import { latestPosition } from '#services/positions/read_positions'
+import { positionWallet } from '#services/positions/wallet_scope'
 import {
   loadRiskModels,
   riskOfPosition,
@@ -16,9 +17,13 @@ export async function simulateLatest(
   userId: string,
   protocol: string,
   chainId: number,
-  priceChanges: Record<string, string>
+  priceChanges: Record<string, string>,
+  /** Which of the user's wallets; left out, the one holding that position. */
+  walletAddress?: string
 ): Promise<SimulationResult & { snapshotId: string; snapshotAt: string; risk: RiskJson }> {
-  const position = await latestPosition(userId, protocol, chainId)
+  // No wallet holds it: the 404 of latestPosition, as before wallets.
+  const wallet = await positionWallet(userId, protocol, chainId, walletAddress)
+  const position = await latestPosition(userId, protocol, chainId, wallet)
   const result = simulatePriceShock(
     {
       protocol: position.protocol,
