@@ -333,7 +333,11 @@ export class ChainSync {
       snapshotAt,
     }))
     for (let i = 0; i < inputs.length; i += INGEST_BATCH) {
-      await recordSnapshots({ kind: 'service' }, inputs.slice(i, i + INGEST_BATCH))
+      // listedOnly: a wallet taken off every list since it was read gets no account
+      await recordSnapshots(
+        { kind: 'service', listedOnly: true },
+        inputs.slice(i, i + INGEST_BATCH)
+      )
     }
     return written
   }

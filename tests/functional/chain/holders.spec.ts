@@ -266,6 +266,20 @@ test.group('Chain sync | a wallet on several users’ lists (ADR 0014)', (group)
     assert.lengthOf(await db.from('users').where('wallet_address', address), 0)
   })
 
+  test('a wallet taken off every list between the read and the write gets no snapshot and no account', async ({
+    assert,
+  }) => {
+    const gone = privateKeyToAccount(generatePrivateKey())
+    const address = gone.address.toLowerCase()
+    await markets.openAave(gone, { supplyWeth: '1', borrowUsdc: '100' })
+    // read as listed ("sync now" names its wallets), on nobody's list when written
+    const round = await chainSync.syncChain(CHAIN, { wallets: [address] })
+    assert.equal(round.written.new, 1, 'it was read and due')
+    assert.lengthOf(await db.from('positions').where('wallet_address', address), 0)
+    assert.lengthOf(await db.from('users').where('wallet_address', address), 0)
+    assert.lengthOf(await db.from('user_wallets').where('address', address), 0)
+  })
+
   test('POST /positions/sync reads all the caller’s wallets, proven and watched, and answers their positions', async ({
     assert,
     client,
