@@ -51,8 +51,12 @@ export interface SyncResult {
   chainId: number
   blockNumber: string
   blockHash: string
+  /** Distinct wallets read: a wallet on several lists counts once. */
   wallets: number
-  /** Snapshots written, by reason. */
+  /**
+   * Positions written, by reason: one per (wallet, protocol), however many
+   * holders the wallet has (each gets its row; chain_sync_state counts the same).
+   */
   written: Record<Exclude<Decision, null>, number>
   ethCalls: number
 }
@@ -161,7 +165,8 @@ export class ChainSync {
   /**
    * One round for one chain: every wallet on anyone's list, each read once
    * however many users hold it (docs/adr/0014), or just `wallets` (a user's
-   * "sync now": all of theirs). What is written reaches every current holder. Records the outcome in chain_sync_state; a failure past
+   * "sync now": all of theirs). What is written reaches every current holder.
+   * Records the outcome in chain_sync_state; a failure past
    * CHAIN_STALE_MINUTES tells the affected users once. Throws the failure.
    */
   async syncChain(chainId: number, options: { wallets?: string[] } = {}): Promise<SyncResult> {
@@ -318,6 +323,11 @@ export class ChainSync {
     return { readings, decisions }
   }
 
+  /**
+   * Through the service ingest: one snapshot per holder of each wallet, its
+   * owner first, in one set-based insert per batch (recordSnapshots) — so
+   * fan-out and the alert rules reach every watcher with their own thresholds.
+   */
   async #write(readings: ChainReading[], decisions: Exclude<Decision, null>[]) {
     const written: SyncResult['written'] = { new: 0, changed: 0, closed: 0, heartbeat: 0 }
     decisions.forEach((d) => written[d]++)
