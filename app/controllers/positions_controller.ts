@@ -55,10 +55,10 @@ export default class PositionsController {
     })
   }
 
-  /** Reads the caller's wallets from every configured chain now; answers their latest positions. */
+  /** Reads all the caller's wallets (proven and watched) from every configured chain now; answers their latest positions. */
   async sync({ auth }: HttpContext) {
     const user = auth.use('api').getUserOrFail()
-    const result = await syncUser({ id: user.id, walletAddress: user.walletAddress })
+    const result = await syncUser({ id: user.id })
     return {
       data: result.positions.map(positionRowToJson),
       meta: { nextCursor: null, chains: result.chains },

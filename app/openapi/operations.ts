@@ -409,11 +409,13 @@ export const operations: Operation[] = [
     operationId: 'syncPositions',
     tag: 'Positions',
     summary:
-      'Reads the caller’s wallet from every configured chain now and answers the fresh positions',
+      'Reads all the caller’s wallets from every configured chain now and answers the fresh positions',
     description:
-      'Aave v3 and Compound v3 on every chain of `CHAIN_RPC_URLS`, at the latest block, through ' +
-      'the same ingest as every snapshot (alerts, intents). A position that did not change keeps ' +
-      'its newest snapshot. A chain that fails is reported in `meta.chains`, not as an error. ' +
+      'Every wallet on the caller’s list, proven and watched: Aave v3 and Compound v3 on every ' +
+      'chain of `CHAIN_RPC_URLS`, at the latest block, through the same ingest as every snapshot ' +
+      '(alerts, intents). A watched wallet’s fresh snapshot reaches every user watching it, as the ' +
+      'scheduled rounds’ do. A position that did not change keeps its newest snapshot. A chain ' +
+      'that fails is reported in `meta.chains`, not as an error. ' +
       'Rate-limited per user (`RATE_LIMIT_SYNC_PER_MINUTE`, 6). 404 `E_FEATURE_DISABLED` when ' +
       'chain sync is not configured.',
     caller: 'user',
@@ -421,7 +423,7 @@ export const operations: Operation[] = [
     errors: [404],
     replies: {
       200: ok(
-        'The latest snapshot per (protocol, chainId), and what each chain did',
+        'The latest snapshot per (wallet, protocol, chainId), and what each chain did',
         closed({
           data: { type: 'array', items: ref('Position') },
           meta: closed({

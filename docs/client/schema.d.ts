@@ -546,8 +546,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Reads the caller’s wallet from every configured chain now and answers the fresh positions
-         * @description Aave v3 and Compound v3 on every chain of `CHAIN_RPC_URLS`, at the latest block, through the same ingest as every snapshot (alerts, intents). A position that did not change keeps its newest snapshot. A chain that fails is reported in `meta.chains`, not as an error. Rate-limited per user (`RATE_LIMIT_SYNC_PER_MINUTE`, 6). 404 `E_FEATURE_DISABLED` when chain sync is not configured.
+         * Reads all the caller’s wallets from every configured chain now and answers the fresh positions
+         * @description Every wallet on the caller’s list, proven and watched: Aave v3 and Compound v3 on every chain of `CHAIN_RPC_URLS`, at the latest block, through the same ingest as every snapshot (alerts, intents). A watched wallet’s fresh snapshot reaches every user watching it, as the scheduled rounds’ do. A position that did not change keeps its newest snapshot. A chain that fails is reported in `meta.chains`, not as an error. Rate-limited per user (`RATE_LIMIT_SYNC_PER_MINUTE`, 6). 404 `E_FEATURE_DISABLED` when chain sync is not configured.
          *
          *     Called by a user, with the token from a wallet sign-in.
          */
@@ -2351,7 +2351,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The latest snapshot per (protocol, chainId), and what each chain did */
+            /** @description The latest snapshot per (wallet, protocol, chainId), and what each chain did */
             200: {
                 headers: {
                     [name: string]: unknown;

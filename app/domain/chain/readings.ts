@@ -87,6 +87,46 @@ export function decide(
   return null
 }
 
+/**
+ * What one position's holders have (docs/adr/0014): a watched wallet may be
+ * on many users' lists, and chain sync reads it once per round. `variants`
+ * are the distinct newest snapshots among the holders' heads (normally one:
+ * every holder got the same chain snapshot), each with the instant of the
+ * OLDEST head showing it, so the heartbeat refreshes the stalest holder.
+ * `missing`: some current holder has no head for the position yet (they
+ * just added the wallet to their list).
+ */
+export interface HoldersPrevious {
+  variants: PreviousSnapshot[]
+  missing: boolean
+}
+
+const DECISION_PRIORITY: Exclude<Decision, null>[] = ['closed', 'changed', 'new', 'heartbeat']
+
+/**
+ * The change decision, made once per (wallet, protocol) for all its holders:
+ * the position is written when ANY current holder's view of it is due —
+ * `decide` against each distinct head, and against nothing for a holder
+ * without one (so a user who just added a wallet gets its open position at
+ * the next round, not at the next change or heartbeat; an empty wallet still
+ * writes nothing). The snapshot then goes to every holder in one set-based
+ * insert (recordSnapshots), including those already up to date: one extra
+ * identical row for them when a newcomer triggered the write, which keeps the
+ * write path the one every service ingest takes.
+ * When holders disagree, the strongest reason wins: closed, changed, new,
+ * heartbeat. `undefined` (no holder has a head): the position is new to all.
+ */
+export function decideForHolders(
+  held: HoldersPrevious | undefined,
+  probe: Probe,
+  nowMs: number,
+  heartbeatMs: number
+): Decision {
+  const decisions = (held?.variants ?? []).map((v) => decide(v, probe, nowMs, heartbeatMs))
+  if (!held || held.missing) decisions.push(decide(null, probe, nowMs, heartbeatMs))
+  return DECISION_PRIORITY.find((d) => decisions.includes(d)) ?? null
+}
+
 /** amount × price, both already scaled to decimal strings, exactly. */
 function valueOf(amount: string, price: string): string {
   return toDecimalString(new Big(amount).times(price))

@@ -82,11 +82,13 @@ export interface UserSync {
 }
 
 /**
- * "Sync now" for one user: their wallets on every configured chain, then
- * their latest positions. A chain that fails is reported beside the others'
- * fresh positions rather than failing the request.
+ * "Sync now" for one user: every wallet on their list (proven and watched) on
+ * every configured chain, then their latest positions. A chain that fails is
+ * reported beside the others' fresh positions rather than failing the request.
+ * A watched wallet's fresh snapshot reaches its other holders too (public
+ * chain data, docs/adr/0014).
  */
-export async function syncUser(user: { id: string; walletAddress: string }): Promise<UserSync> {
+export async function syncUser(user: { id: string }): Promise<UserSync> {
   const chainIds = chainSync.chains()
   if (chainIds.length === 0) {
     throw new DomainError(
@@ -94,10 +96,15 @@ export async function syncUser(user: { id: string; walletAddress: string }): Pro
       'Chain sync is not configured on this server (CHAIN_RPC_URLS)'
     )
   }
+  const { rows } = await db.rawQuery(
+    'select address from user_wallets where user_id = ? order by address',
+    [user.id]
+  )
+  const wallets = rows.map((r: { address: string }) => r.address)
   const chains: UserSync['chains'] = []
   for (const chainId of chainIds) {
     try {
-      const result = await chainSync.syncChain(chainId, { wallets: [user.walletAddress] })
+      const result = await chainSync.syncChain(chainId, { wallets })
       chains.push({ chainId, ok: true, blockNumber: result.blockNumber, error: null })
     } catch (error) {
       chains.push({ chainId, ok: false, blockNumber: null, error: describeError(error) })

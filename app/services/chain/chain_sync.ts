@@ -9,10 +9,11 @@ import {
   aaveReading,
   cometProbe,
   cometReading,
-  decide,
+  decideForHolders,
   type BlockRef,
   type ChainReading,
   type Decision,
+  type HoldersPrevious,
   type PreviousSnapshot,
 } from '#domain/chain/readings'
 import { computeHealthFactor } from '#domain/positions/health_factor'
@@ -50,8 +51,12 @@ export interface SyncResult {
   chainId: number
   blockNumber: string
   blockHash: string
+  /** Distinct wallets read: a wallet on several lists counts once. */
   wallets: number
-  /** Snapshots written, by reason. */
+  /**
+   * Positions written, by reason: one per (wallet, protocol), however many
+   * holders the wallet has (each gets its row; chain_sync_state counts the same).
+   */
   written: Record<Exclude<Decision, null>, number>
   ethCalls: number
 }
@@ -79,7 +84,7 @@ export function describeError(error: unknown): string {
 }
 
 /**
- * Chain sync: reads every wallet's Aave v3 and Compound v3 positions on a
+ * Chain sync: reads every listed wallet's Aave v3 and Compound v3 positions on a
  * configured chain at one block and writes the ones that changed through the
  * ingest path. Every read of a round finishes before anything is written: an
  * endpoint dying mid-round writes nothing, never half a position.
@@ -158,8 +163,10 @@ export class ChainSync {
   }
 
   /**
-   * One round for one chain: all users' wallets, or just `wallets` (a user's
-   * "sync now"). Records the outcome in chain_sync_state; a failure past
+   * One round for one chain: every wallet on anyone's list, each read once
+   * however many users hold it (docs/adr/0014), or just `wallets` (a user's
+   * "sync now": all of theirs). What is written reaches every current holder.
+   * Records the outcome in chain_sync_state; a failure past
    * CHAIN_STALE_MINUTES tells the affected users once. Throws the failure.
    */
   async syncChain(chainId: number, options: { wallets?: string[] } = {}): Promise<SyncResult> {
@@ -267,8 +274,8 @@ export class ChainSync {
       const accounts = await readAaveAccounts(client, market.pool, addresses, block)
       const due: { index: number; decision: Exclude<Decision, null> }[] = []
       accounts.forEach((account, index) => {
-        const decision = decide(
-          previous.get(`${wallets[index]}:aave_v3`) ?? null,
+        const decision = decideForHolders(
+          previous.get(`${wallets[index]}:aave_v3`),
           aaveProbe(account),
           nowMs,
           heartbeatMs
@@ -299,8 +306,8 @@ export class ChainSync {
       const market = await readCometPrices(client, layout, block)
       const accounts = await readCometAccounts(client, market, addresses, block)
       accounts.forEach((account, index) => {
-        const decision = decide(
-          previous.get(`${wallets[index]}:compound_v3`) ?? null,
+        const decision = decideForHolders(
+          previous.get(`${wallets[index]}:compound_v3`),
           cometProbe(market, account),
           nowMs,
           heartbeatMs
@@ -316,6 +323,11 @@ export class ChainSync {
     return { readings, decisions }
   }
 
+  /**
+   * Through the service ingest: one snapshot per holder of each wallet, its
+   * owner first, in one set-based insert per batch (recordSnapshots) — so
+   * fan-out and the alert rules reach every watcher with their own thresholds.
+   */
   async #write(readings: ChainReading[], decisions: Exclude<Decision, null>[]) {
     const written: SyncResult['written'] = { new: 0, changed: 0, closed: 0, heartbeat: 0 }
     decisions.forEach((d) => written[d]++)
@@ -331,7 +343,11 @@ export class ChainSync {
       snapshotAt,
     }))
     for (let i = 0; i < inputs.length; i += INGEST_BATCH) {
-      await recordSnapshots({ kind: 'service' }, inputs.slice(i, i + INGEST_BATCH))
+      // listedOnly: a wallet taken off every list since it was read gets no account
+      await recordSnapshots(
+        { kind: 'service', listedOnly: true },
+        inputs.slice(i, i + INGEST_BATCH)
+      )
     }
     return written
   }
@@ -344,37 +360,65 @@ async function allWallets(): Promise<string[]> {
 }
 
 /**
- * The newest snapshot of each (wallet, protocol) on the chain, through
- * position_heads (the newest per position, kept by a trigger) rather than a
- * scan of every snapshot ever stored. Keyed by wallet, not user.
+ * What the holders of each (wallet, protocol) on the chain have, for one
+ * change decision per wallet however many users hold it (decideForHolders,
+ * docs/adr/0014). Read from the current holders' position_heads (the newest
+ * snapshot per position, kept by a trigger) — not a scan of the snapshots,
+ * and not the heads of a user who removed the wallet — grouped by the
+ * distinct newest snapshot (normally one per position: a chain snapshot goes
+ * to every holder at once), each with its oldest head's instant. A position
+ * some holder has no head for is `missing`; one nobody has is absent.
  */
 async function previousSnapshots(
   chainId: number,
   wallets: string[]
-): Promise<Map<string, PreviousSnapshot>> {
+): Promise<Map<string, HoldersPrevious>> {
   const { rows } = await db.rawQuery(
-    `select p.wallet_address, h.protocol, p.snapshot_at, p.metadata->'chainProbe' as probe,
-            (jsonb_array_length(p.collateral) = 0 and jsonb_array_length(p.debt) = 0) as empty
-       from position_heads h
-       join positions p on p.id = h.snapshot_id
-      where h.chain_id = ? and h.protocol in ('aave_v3', 'compound_v3')
-        and p.wallet_address = any(?::text[])`,
-    [chainId, wallets]
+    `with holders as (
+       select address, count(*)::int as holders
+         from user_wallets where address = any(?::text[]) group by address
+     ),
+     heads as (
+       select w.address, h.protocol, p.metadata->'chainProbe' as probe,
+              (jsonb_array_length(p.collateral) = 0 and jsonb_array_length(p.debt) = 0) as empty,
+              min(h.snapshot_at) as oldest_at, count(*)::int as heads
+         from user_wallets w
+         join position_heads h on h.user_id = w.user_id and h.wallet_address = w.address
+         join positions p on p.id = h.snapshot_id
+        where w.address = any(?::text[])
+          and h.chain_id = ? and h.protocol in ('aave_v3', 'compound_v3')
+        group by 1, 2, 3, 4
+     )
+     select heads.*, holders.holders from heads join holders using (address)`,
+    [wallets, wallets, chainId]
   )
-  return new Map(
-    rows.map(
-      (r: {
-        wallet_address: string
-        protocol: string
-        snapshot_at: Date
-        probe: PreviousSnapshot['probe']
-        empty: boolean
-      }) => [
-        `${r.wallet_address}:${r.protocol}`,
-        { snapshotAtMs: r.snapshot_at.getTime(), empty: r.empty, probe: r.probe ?? null },
-      ]
-    )
-  )
+  const previous = new Map<string, HoldersPrevious & { heads: number; holders: number }>()
+  for (const r of rows as {
+    address: string
+    protocol: string
+    probe: PreviousSnapshot['probe']
+    empty: boolean
+    oldest_at: Date
+    heads: number
+    holders: number
+  }[]) {
+    const key = `${r.address}:${r.protocol}`
+    const entry = previous.get(key) ?? {
+      variants: [],
+      missing: false,
+      heads: 0,
+      holders: r.holders,
+    }
+    entry.variants.push({
+      snapshotAtMs: r.oldest_at.getTime(),
+      empty: r.empty,
+      probe: r.probe ?? null,
+    })
+    entry.heads += r.heads
+    previous.set(key, entry)
+  }
+  for (const entry of previous.values()) entry.missing = entry.heads < entry.holders
+  return previous
 }
 
 const chainSync = new ChainSync(chainConfig)

@@ -6,8 +6,8 @@ export const STALE_ALERT_TYPE = 'chain_stale'
 
 /**
  * Silence must never look like safety: once a chain has had no successful
- * read for `staleMinutes`, every user with an open position on it gets one
- * in-app alert saying since when their positions are not updated. One per
+ * read for `staleMinutes`, every user with an open position on it — on any
+ * wallet of their list, proven or watched — gets one in-app alert saying since when their positions are not updated. One per
  * outage — the state row is marked in the same transaction, so concurrent
  * workers cannot both send it; a successful read clears the mark.
  * Returns the number of alerts created.
@@ -29,14 +29,20 @@ export async function alertStaleChain(chainId: number, staleMinutes: number): Pr
       `${claimed[0].never ? 'no read of the chain has succeeded yet' : 'reading the chain fails'}. ` +
       'Their health factors may have changed since; check them in your wallet or the ' +
       "protocol's app until updates resume."
-    // the users with a position still open there (newest snapshot not empty)
+    // The users with a position still open there (newest snapshot not empty) on
+    // a wallet still on their list — proven or watched (docs/adr/0014): one alert
+    // per user however many of their wallets are affected, naming the wallets.
     const { rows: alerts } = await trx.rawQuery(
       `insert into alerts (user_id, type, severity, channel, message, metadata, status, sent_at)
-       select distinct h.user_id, ?, 'high', 'in_app', ?, ?::jsonb, 'sent', now()
+       select h.user_id, ?, 'high', 'in_app', ?,
+              ?::jsonb || jsonb_build_object('wallets', jsonb_agg(distinct h.wallet_address order by h.wallet_address)),
+              'sent', now()
          from position_heads h
+         join user_wallets w on w.user_id = h.user_id and w.address = h.wallet_address
          join positions p on p.id = h.snapshot_id
         where h.chain_id = ?
           and (jsonb_array_length(p.collateral) > 0 or jsonb_array_length(p.debt) > 0)
+        group by h.user_id
        returning id, user_id`,
       [
         STALE_ALERT_TYPE,

@@ -35,9 +35,15 @@ export interface SnapshotInput {
 
 /**
  * Who is ingesting: a user for their own wallets (the sign-in one when the
- * snapshot names none), or a service for any wallet.
+ * snapshot names none), or a service for any wallet. A service ingest creates
+ * a user for a wallet nobody holds — except with `listedOnly` (chain sync,
+ * which reads only listed wallets): a snapshot of a wallet taken off every
+ * list meanwhile is dropped, rather than giving it a ghost account that
+ * would then be read forever (docs/adr/0014).
  */
-export type Ingestor = { kind: 'user'; userId: string; walletAddress: string } | { kind: 'service' }
+export type Ingestor =
+  | { kind: 'user'; userId: string; walletAddress: string }
+  | { kind: 'service'; listedOnly?: boolean }
 
 export interface RecordedSnapshot {
   id: string
@@ -179,7 +185,8 @@ function ingest(
     } else {
       const locked = await lockHoldersOfWallets(
         trx,
-        inputs.map((i) => i.walletAddress!)
+        inputs.map((i) => i.walletAddress!),
+        { createMissing: !ingestor.listedOnly }
       )
       holders = locked.holders
       for (const wallet of locked.created) {
@@ -218,7 +225,8 @@ function ingest(
             healthFactorsDiffer(input.healthFactor, computed))
         if (disagree) metadata.computedHealthFactor = computed
       }
-      for (const holder of holders.get(wallet)!) {
+      // no holder: a listedOnly ingest's wallet that left every list
+      for (const holder of holders.get(wallet) ?? []) {
         inputOf.push(index)
         signInWallets.set(holder.userId, holder.signInWallet)
         rows.push({

@@ -6,6 +6,7 @@ import {
   cometProbe,
   cometReading,
   decide,
+  decideForHolders,
   type AaveMarketState,
   type CometMarketState,
   type PreviousSnapshot,
@@ -73,6 +74,57 @@ test.group('Chain | which positions get a snapshot', () => {
       decide({ snapshotAtMs: 0, empty: false, probe: null }, probe(1n), 0, HOUR),
       'changed'
     )
+  })
+})
+
+test.group('Chain | one decision for every holder of a wallet (ADR 0014)', () => {
+  const base = 2n * 10n ** 12n
+  const emptyProbe = aaveProbe({
+    totalCollateralBase: 0n,
+    totalDebtBase: 0n,
+    healthFactor: maxUint256,
+    userConfiguration: 0n,
+  })
+  const emptyHead: PreviousSnapshot = { snapshotAtMs: 0, empty: true, probe: null }
+
+  test('every holder up to date: as for one holder', ({ assert }) => {
+    const held = { variants: [previous()], missing: false }
+    assert.isNull(decideForHolders(held, probe(base), 1000, HOUR))
+    assert.equal(decideForHolders(held, probe(base * 2n), 1000, HOUR), 'changed')
+    assert.equal(decideForHolders(held, probe(base), HOUR, HOUR), 'heartbeat')
+    assert.equal(decideForHolders(held, emptyProbe, 0, HOUR), 'closed')
+    assert.equal(decideForHolders(undefined, probe(base), 0, HOUR), 'new')
+    assert.isNull(decideForHolders(undefined, emptyProbe, 0, HOUR))
+  })
+
+  test('a holder without a head gets an open position now; nothing when it is empty', ({
+    assert,
+  }) => {
+    const held = { variants: [previous()], missing: true }
+    assert.equal(decideForHolders(held, probe(base), 1000, HOUR), 'new')
+    assert.isNull(decideForHolders({ variants: [emptyHead], missing: true }, emptyProbe, 0, HOUR))
+  })
+
+  test('closing while a newcomer arrives still closes the others’ position', ({ assert }) => {
+    const held = { variants: [previous()], missing: true }
+    assert.equal(decideForHolders(held, emptyProbe, 0, HOUR), 'closed')
+  })
+
+  test('holders whose heads differ: any holder due is enough, the strongest reason wins', ({
+    assert,
+  }) => {
+    // the owner's own ingest (no probe) beside the watchers' chain snapshot
+    const held = {
+      variants: [previous(), { snapshotAtMs: 500, empty: false, probe: null }],
+      missing: false,
+    }
+    assert.equal(decideForHolders(held, probe(base), 1000, HOUR), 'changed')
+    // the stalest holder's heartbeat
+    const stale = {
+      variants: [previous(probe(base), 0), previous(probe(base), HOUR)],
+      missing: false,
+    }
+    assert.equal(decideForHolders(stale, probe(base), HOUR, HOUR), 'heartbeat')
   })
 })
 

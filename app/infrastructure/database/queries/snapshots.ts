@@ -140,12 +140,15 @@ export interface WalletHolder {
  * users watching it (docs/adr/0014) — and locks their user rows, in id order
  * (the order every ingest locks users in, so two ingests queue instead of
  * deadlocking). A wallet nobody holds gets a user of its own, as a wallet
- * that has not signed in yet. Returns wallet -> holders (the owner first) and
- * the wallets whose users were created.
+ * that has not signed in yet — unless `createMissing` is false: then it has
+ * no holders (chain sync, whose wallet may leave every list mid-round).
+ * Returns wallet -> holders (the owner first) and the wallets whose users
+ * were created.
  */
 export async function lockHoldersOfWallets(
   trx: TransactionClientContract,
-  wallets: string[]
+  wallets: string[],
+  { createMissing = true }: { createMissing?: boolean } = {}
 ): Promise<{ holders: Map<string, WalletHolder[]>; created: Set<string> }> {
   const unique = [...new Set(wallets)]
   const { rows } = await trx.rawQuery(
@@ -171,7 +174,7 @@ export async function lockHoldersOfWallets(
   }
   const created = new Set<string>()
   const missing = unique.filter((w) => !holders.has(w))
-  if (missing.length === 0) return { holders, created }
+  if (missing.length === 0 || !createMissing) return { holders, created }
   // New rows are this transaction's alone until it commits: no lock needed.
   // Their sign-in wallet becomes their proven wallet (a trigger, 16_create_user_wallets_table).
   const { rows: inserted } = await trx.rawQuery(
