@@ -78,10 +78,8 @@ export async function streamHead(userId: string): Promise<TxPosition> {
     .select(db.raw('tx::text as tx'), db.raw('position::text as position'))
     .where('user_id', userId)
     .whereRaw('tx < event_store_sealed_bound()')
-    .orderBy([
-      { column: 'tx', order: 'desc' },
-      { column: 'position', order: 'desc' },
-    ])
+    // the columns, not the text aliases of the select: '99' sorts after '100'
+    .orderByRaw('event_store.tx desc, event_store.position desc')
     .first()
   return row ? [row.tx, row.position] : ['0', '0']
 }
