@@ -266,6 +266,10 @@ export const componentSchemas: Record<string, Schema> = {
   Alert: closed({
     id: uuid,
     signalId: nullable(uuid),
+    walletAddress: {
+      ...nullable(wallet),
+      description: 'The wallet of the position the alert is about; null for a signal, a digest or a chain’s status.',
+    },
     type: { type: 'string' },
     severity,
     channel,

@@ -19,6 +19,7 @@ export function alertToJson(alert: Alert) {
   return {
     id: alert.id,
     signalId: alert.signalId,
+    walletAddress: alert.walletAddress,
     type: alert.type,
     severity: alert.severity,
     channel: alert.channel,
@@ -38,6 +39,7 @@ export function alertRowToJson(row: AlertRow) {
   return {
     id: row.id,
     signalId: row.signal_id,
+    walletAddress: row.wallet_address,
     type: row.type,
     severity: row.severity,
     channel: row.channel,

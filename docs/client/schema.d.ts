@@ -790,6 +790,8 @@ export interface components {
             /** @enum {string} */
             status: "pending" | "sent" | "failed" | "acknowledged";
             type: string;
+            /** @description The wallet of the position the alert is about; null for a signal, a digest or a chain’s status. */
+            walletAddress: string | null;
         };
         Asset: {
             address?: string;

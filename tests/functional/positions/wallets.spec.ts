@@ -231,6 +231,11 @@ test.group('Wallets | reads per wallet', (group) => {
     const ofW2 = await list(ownerToken, `walletAddress=${shouting(w2)}&channel=in_app`)
     assert.deepEqual(ofW2.map((a: { id: string }) => a.id).sort(), byWallet(w2))
     assert.include(ofW2[0].message, '1.300')
+    // each alert says which wallet it is about
+    assert.deepEqual(
+      ofW2.map((a: { walletAddress: string }) => a.walletAddress),
+      byWallet(w2).map(() => w2)
+    )
     assert.deepEqual(
       (await list(ownerToken, `walletAddress=${w1}&channel=in_app`)).map(
         (a: { id: string }) => a.id

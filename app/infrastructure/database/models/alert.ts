@@ -16,6 +16,10 @@ export default class Alert extends UuidModel {
   @column()
   declare signalId: string | null
 
+  /** The wallet of the position it is about (docs/adr/0014); null for signals, digests, chain status. */
+  @column()
+  declare walletAddress: string | null
+
   @column()
   declare type: string
 

@@ -2,6 +2,7 @@
 export interface AlertRow {
   id: string
   signal_id: string | null
+  wallet_address: string | null
   type: string
   severity: string
   channel: string
@@ -18,6 +19,7 @@ export interface AlertRow {
 export const ALERT_ROW_COLUMNS = [
   'id',
   'signal_id',
+  'wallet_address',
   'type',
   'severity',
   'channel',
