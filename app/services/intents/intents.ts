@@ -161,7 +161,7 @@ export async function createIntent(userId: string, input: IntentInput): Promise<
       aggregateType: 'intent',
       aggregateId: intent.id,
       eventType: 'intent.created',
-      payload: { userId, ...snapshotOf(intent) },
+      payload: { userId, walletAddress: intent.walletAddress, ...snapshotOf(intent) },
     })
     return intent
   })

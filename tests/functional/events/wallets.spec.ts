@@ -215,8 +215,10 @@ test.group('Wallets | GET /me/state and GET /events per wallet', (group) => {
       alertIds(w2)
     )
     assert.deepEqual(
-      ofW2.filter((e) => e.aggregateType === 'intent').map((e) => [e.aggregateId, e.type]),
-      [[intentId, 'intent.created']]
+      ofW2
+        .filter((e) => e.aggregateType === 'intent')
+        .map((e) => [e.aggregateId, e.type, e.payload.walletAddress]),
+      [[intentId, 'intent.created', w2]]
     )
     assert.deepEqual([...new Set(ofW2.map((e) => e.aggregateType))].sort(), [
       'alert',
