@@ -7,7 +7,7 @@ export const listEventsValidator = vine.create(
       .string()
       .regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/)
       .optional(),
-    aggregateType: vine.enum(['user', 'position', 'alert', 'intent'] as const).optional(),
+    aggregateType: vine.enum(['user', 'wallet', 'position', 'alert', 'intent'] as const).optional(),
     limit: vine.number().withoutDecimals().range([1, 200]).optional(),
     after: cursor().optional(),
   })

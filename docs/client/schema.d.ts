@@ -1496,7 +1496,7 @@ export interface operations {
         parameters: {
             query?: {
                 after?: string;
-                aggregateType?: "user" | "position" | "alert" | "intent";
+                aggregateType?: "user" | "wallet" | "position" | "alert" | "intent";
                 limit?: number;
                 type?: string;
             };
