@@ -1,6 +1,9 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import testUtils from '@adonisjs/core/services/test_utils'
+import siwe from '#config/siwe'
 import { UserFactory } from '#factories/user_factory'
 import { newAccount, signIn, siweMessage, fetchNonce, userToken } from '#tests/helpers/auth'
 import { addProven, addWatched, proof } from './helpers.js'
@@ -424,5 +427,76 @@ test.group('Wallets | add a proven wallet', (group) => {
     ;(await addWatched(client, token, account.address)).assertStatus(201)
     const { user } = await signIn(client, account)
     assert.notEqual(user.id, watcher.id)
+  })
+})
+
+test.group('Wallets | add a contract wallet (EIP-1271)', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  test('without SIWE_RPC_URL: 422 E_WALLET_PROOF_CONTRACT_WALLET_UNSUPPORTED on signature', async ({
+    client,
+    assert,
+  }) => {
+    const { token } = await signIn(client)
+    const { message } = await proof(client, newAccount())
+    const response = await client
+      .post('/api/v1/me/wallets')
+      .bearerToken(token)
+      .json({ kind: 'proven', message, signature: '0x' + 'ab'.repeat(200) })
+    response.assertStatus(422)
+    assert.deepEqual(response.body().errors, [
+      {
+        code: 'E_WALLET_PROOF_CONTRACT_WALLET_UNSUPPORTED',
+        message:
+          'Smart-contract wallet signatures (EIP-1271) cannot be verified: no RPC endpoint is configured',
+        field: 'signature',
+      },
+    ])
+  })
+
+  test('through SIWE_RPC_URL: the chain says valid, the wallet is proven by eip1271', async ({
+    client,
+    assert,
+    cleanup,
+  }) => {
+    // a JSON-RPC endpoint whose every eth_call answers "valid" (true), as a Safe would
+    const calls: string[] = []
+    const server = createServer((req, res) => {
+      let raw = ''
+      req.on('data', (chunk) => (raw += chunk))
+      req.on('end', () => {
+        const body = JSON.parse(raw)
+        const answer = (r: { id: number; method: string }) => {
+          calls.push(r.method)
+          const result = r.method === 'eth_chainId' ? '0x1' : `0x${'0'.repeat(63)}1`
+          return { jsonrpc: '2.0', id: r.id, result }
+        }
+        res.setHeader('content-type', 'application/json')
+        res.end(JSON.stringify(Array.isArray(body) ? body.map(answer) : answer(body)))
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const previous = siwe.rpcUrl
+    siwe.rpcUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    cleanup(() => {
+      siwe.rpcUrl = previous
+      server.close()
+    })
+
+    const { token } = await signIn(client)
+    const safe = newAccount() // stands for the contract's address
+    const { message } = await proof(client, safe)
+    const response = await client
+      .post('/api/v1/me/wallets')
+      .bearerToken(token)
+      .json({ kind: 'proven', message, signature: '0x' + 'ab'.repeat(200), label: 'Safe' })
+    response.assertStatus(201)
+    assert.containsSubset(response.body().data, {
+      address: safe.address.toLowerCase(),
+      kind: 'proven',
+      proof: 'eip1271',
+      label: 'Safe',
+    })
+    assert.include(calls, 'eth_call')
   })
 })
