@@ -14,7 +14,7 @@ import { addWalletValidator, updateWalletValidator } from '#validators/wallet'
 /** /me/wallets: the wallets on the caller's list (docs/adr/0014). */
 export default class WalletsController {
   async index({ auth }: HttpContext) {
-    const { wallets } = await listWallets(auth.use('api').getUserOrFail().id)
+    const wallets = await listWallets(auth.use('api').getUserOrFail().id)
     return {
       data: wallets.map(walletToJson),
       meta: { nextCursor: null, count: wallets.length, max: walletsConfig.perUserMax },

@@ -26,11 +26,6 @@ export interface WalletPatch {
   preferences?: Record<string, unknown>
 }
 
-export interface WalletList {
-  wallets: UserWallet[]
-  signInAddress: string
-}
-
 export interface RemovedWallet {
   intentsCancelled: number
   alertsFailed: number
@@ -42,26 +37,20 @@ const USER_ADDRESS_UNIQUE = 'user_wallets_user_address_unique'
 export const WALLET_REMOVED_ERROR = 'wallet removed'
 
 /** The user's sign-in wallet first, then the others in the order they were added. */
-export async function listWallets(userId: string): Promise<WalletList> {
-  const wallets = await UserWallet.query()
+export function listWallets(userId: string): Promise<UserWallet[]> {
+  return UserWallet.query()
     .where('user_id', userId)
     .orderByRaw(
       `(address = (select wallet_address from users where id = user_wallets.user_id)) desc`
     )
     .orderBy('created_at', 'asc')
     .orderBy('id', 'asc')
-  return { wallets, signInAddress: await signInAddressOf(userId) }
 }
 
 export async function findWallet(userId: string, id: string): Promise<UserWallet> {
   const wallet = await UserWallet.query().where({ id, user_id: userId }).first()
   if (!wallet) throw new NotFoundError('wallet')
   return wallet
-}
-
-async function signInAddressOf(userId: string, client: TransactionClientContract | typeof db = db) {
-  const row = await client.from('users').where('id', userId).select('wallet_address').firstOrFail()
-  return row.wallet_address as string
 }
 
 /** Locks the user's row: their wallet changes are serialized. Returns their sign-in wallet. */
