@@ -90,39 +90,50 @@ export async function checkSignedMessage(message: string, signature: Hex): Promi
 export async function signInWithEthereum(message: string, signature: Hex): Promise<SignInResult> {
   const { checked, address: wallet } = await checkSignedMessage(message, signature)
 
-  const { user, created } = await db.transaction(async (trx) => {
-    if (!(await consumeNonce(trx, checked.nonce))) {
-      throw new DomainError(
-        'E_SIWE_NONCE',
-        'The nonce is unknown, expired or already used; ask for a new one'
-      )
-    }
-    // A wallet proven by a user signs in as that user, whichever of their wallets it
-    // is; a wallet nobody proved is a new user, with it as their first wallet
-    // (a trigger adds it to user_wallets).
-    const inserted = await trx.rawQuery(
-      `insert into users (wallet_address)
+  const signInOnce = () =>
+    db.transaction(async (trx) => {
+      if (!(await consumeNonce(trx, checked.nonce))) {
+        throw new DomainError(
+          'E_SIWE_NONCE',
+          'The nonce is unknown, expired or already used; ask for a new one'
+        )
+      }
+      // A wallet proven by a user signs in as that user, whichever of their wallets it
+      // is; a wallet nobody proved is a new user, with it as their first wallet
+      // (a trigger adds it to user_wallets).
+      const inserted = await trx.rawQuery(
+        `insert into users (wallet_address)
        select ? where not exists (select 1 from user_wallets where address = ? and kind = 'proven')
        on conflict (wallet_address) do nothing returning id`,
-      [wallet, wallet]
-    )
-    const existing = await User.query({ client: trx })
-      .whereIn('id', (q) =>
-        q.from('user_wallets').select('user_id').where({ address: wallet, kind: 'proven' })
+        [wallet, wallet]
       )
-      .firstOrFail()
-    const isNew = inserted.rows.length === 1
-    if (isNew) {
-      const store = requestContext.getStore()
-      if (store) store.actor = { type: 'user', id: existing.id }
-      await eventRecorder.append(trx, {
-        aggregateType: 'user',
-        aggregateId: existing.id,
-        eventType: 'user.registered',
-        payload: { walletAddress: wallet, chainId: checked.chainId, via: 'siwe' },
-      })
+      const existing = await User.query({ client: trx })
+        .whereIn('id', (q) =>
+          q.from('user_wallets').select('user_id').where({ address: wallet, kind: 'proven' })
+        )
+        .firstOrFail()
+      const isNew = inserted.rows.length === 1
+      if (isNew) {
+        const store = requestContext.getStore()
+        if (store) store.actor = { type: 'user', id: existing.id }
+        await eventRecorder.append(trx, {
+          aggregateType: 'user',
+          aggregateId: existing.id,
+          eventType: 'user.registered',
+          payload: { walletAddress: wallet, chainId: checked.chainId, via: 'siwe' },
+        })
+      }
+      return { user: existing, created: isNew }
+    })
+  // A first sign-in racing another account's proof of this wallet (POST /me/wallets):
+  // the new user's sign-in wallet meets the proof's unique key once the proof commits.
+  // Run again (the nonce was not spent): the wallet is now that account's, and signs in as it.
+  const { user, created } = await signInOnce().catch((error) => {
+    const pg = error as { code?: string; constraint?: string }
+    if (pg.code === '23505' && pg.constraint === 'user_wallets_proven_address_unique') {
+      return signInOnce()
     }
-    return { user: existing, created: isNew }
+    throw error
   })
 
   const token = await User.accessTokens.create(user, ['*'], { name: `siwe:${checked.chainId}` })

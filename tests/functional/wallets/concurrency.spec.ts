@@ -1,6 +1,6 @@
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
-import { newAccount, signIn } from '#tests/helpers/auth'
+import { fetchNonce, newAccount, signIn, siweMessage } from '#tests/helpers/auth'
 import { truncateAll } from '#tests/helpers/database'
 import { addProven, addWatched, proof } from './helpers.js'
 
@@ -65,5 +65,44 @@ test.group('Wallets | concurrent adds', (group) => {
     const again = await addProven(client, winner.token, account)
     assert.equal(again.status(), 409)
     assert.equal(again.body().errors[0].code, 'E_WALLET_EXISTS')
+  })
+})
+
+test.group('Wallets | sign-in racing a proof', (group) => {
+  group.each.setup(async () => {
+    await truncateAll()
+    return () => truncateAll()
+  })
+
+  test('a first sign-in with a wallet another account is proving at that moment signs in as that account', async ({
+    client,
+    assert,
+  }) => {
+    const owner = await signIn(client)
+    const account = newAccount()
+    const nonce = await fetchNonce(client)
+    const message = siweMessage(account, nonce)
+    const signature = await account.signMessage({ message })
+
+    // the proof's transaction, not yet committed when the sign-in inserts the new user
+    const trx = await db.transaction()
+    await trx.table('user_wallets').insert({
+      user_id: owner.user.id,
+      address: account.address.toLowerCase(),
+      kind: 'proven',
+      proof: 'siwe',
+    })
+    const signingIn = client.post('/api/v1/auth/siwe').json({ message, signature })
+    const pending = signingIn.then((r) => r)
+    // the sign-in's trigger insert now waits on the proof's unique key
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    await trx.commit()
+
+    const response = await pending
+    response.assertStatus(200)
+    assert.equal(response.body().user.id, owner.user.id)
+    assert.isNull(
+      await db.from('users').where('wallet_address', account.address.toLowerCase()).first()
+    )
   })
 })
