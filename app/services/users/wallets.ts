@@ -53,11 +53,16 @@ export async function findWallet(userId: string, id: string): Promise<UserWallet
   return wallet
 }
 
-/** Locks the user's row: their wallet changes are serialized. Returns their sign-in wallet. */
+/**
+ * Locks the user's row: their wallet changes are serialized. `no key update`:
+ * rows referencing the user (snapshots, alerts) are written meanwhile, their
+ * foreign-key checks do not wait. Returns the sign-in wallet.
+ */
 async function lockUser(trx: TransactionClientContract, userId: string): Promise<string> {
-  const { rows } = await trx.rawQuery('select wallet_address from users where id = ? for update', [
-    userId,
-  ])
+  const { rows } = await trx.rawQuery(
+    'select wallet_address from users where id = ? for no key update',
+    [userId]
+  )
   if (rows.length === 0) throw new NotFoundError('user')
   return rows[0].wallet_address
 }
