@@ -35,6 +35,7 @@ export default await Env.create(new URL('../', import.meta.url), {
   // An Ethereum JSON-RPC endpoint: needed only to verify smart-contract wallets (EIP-1271).
   SIWE_RPC_URL: Env.schema.string.optional(),
   ACCESS_TOKEN_TTL: Env.schema.string.optional(),
+  WALLETS_PER_USER_MAX: Env.schema.number.optional(),
   ACCESS_TOKEN_CACHE_MS: Env.schema.number.optional(),
   ACCESS_TOKEN_CACHE_NOTIFIED_MS: Env.schema.number.optional(),
 

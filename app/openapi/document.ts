@@ -10,7 +10,7 @@ const ERROR_TEXT: Record<number, string> = {
   401: 'No token, an expired or revoked one, or a failed sign-in (E_UNAUTHORIZED_ACCESS, E_SIWE_*)',
   403: 'The token lacks an ability, or is the wrong kind of caller (E_MISSING_ABILITY, E_FORBIDDEN, E_FORBIDDEN_WALLET)',
   404: 'Not found, not the caller’s, or the feature is off (E_NOT_FOUND, E_FEATURE_DISABLED)',
-  409: 'Conflict with the current state (E_CONFLICT, E_INTENT_LIMIT, E_VERSION_CONFLICT)',
+  409: 'Conflict with the current state (E_CONFLICT, E_INTENT_LIMIT, E_VERSION_CONFLICT, E_WALLET_TAKEN, E_WALLET_EXISTS)',
   413: 'Body too large (E_REQUEST_ENTITY_TOO_LARGE)',
   415: 'A body that is not `application/json` in UTF-8, or none where the operation takes one (E_UNSUPPORTED_MEDIA_TYPE)',
   422: 'Validation failed: one entry per bad field, with its path — a wrong value, a missing field, a field the schema does not name, a body that is not a JSON object (E_VALIDATION_ERROR, E_INVALID_CURSOR, and the codes an operation names)',
@@ -26,6 +26,8 @@ const TAGS: Record<string, string> = {
   Telegram: 'Linking a Telegram chat, and the webhook Telegram calls.',
   Auth: 'Sign-In with Ethereum (EIP-4361): nonces, sign-in, logout.',
   Me: 'The caller’s profile and preferences.',
+  Wallets:
+    'The wallets on the caller’s list: proven (theirs, by signature) and watched (any address).',
   Positions:
     'Snapshots of lending positions: ingest, reads, sync from the chain, price-shock simulation, snooze.',
   Chains: 'Chain sync: per chain, the latest block read, lag, errors, staleness.',

@@ -17,6 +17,7 @@ import {
 } from '#validators/position'
 import { createSignalValidator, listSignalsValidator } from '#validators/signal'
 import { updateMeValidator } from '#validators/user'
+import { addWalletValidator, updateWalletValidator } from '#validators/wallet'
 import { AAVE_V3, COMPOUND_V3 } from '#domain/intents/registry'
 import { closed, instant, list, one, ref, type Schema } from './schemas.js'
 
@@ -82,6 +83,25 @@ const MARKET_RULE =
   'saying what is supported. Its `amount` has no more decimals than the token, fits a uint256 in ' +
   'them, and is not `max` for a `supply` (422 on `action.amount` otherwise). A `notify` action ' +
   'prepares no transaction and takes any protocol, chain, asset and amount.'
+
+const walletAdded = closed({
+  upgraded: {
+    type: 'boolean',
+    description: 'True when the proof made a wallet the caller watched proven.',
+  },
+})
+
+const WALLET_ADD_RULE =
+  '`{ kind: "watched", address }` watches any address (no proof; mixed case taken, stored ' +
+  'lower-case). `{ kind: "proven", message, signature }` proves a wallet: a Sign-In with ' +
+  'Ethereum (EIP-4361) message with a nonce from `GET /auth/nonce`, signed by that wallet, ' +
+  'checked as `POST /auth/siwe` checks it (contract wallets through EIP-1271 when ' +
+  '`SIWE_RPC_URL` is set). A failed proof is a 422 `E_WALLET_PROOF_*` (the reason of sign-in’s ' +
+  '`E_SIWE_*`: `E_WALLET_PROOF_SIGNATURE`, `E_WALLET_PROOF_NONCE`, …) on `message` or ' +
+  '`signature`. A wallet proven by another account: 409 E_WALLET_TAKEN; already on the ' +
+  'list: 409 E_WALLET_EXISTS (proving a watched one upgrades it instead); more than ' +
+  '`WALLETS_PER_USER_MAX` (20) wallets: 422 E_WALLET_LIMIT. A proven wallet signs in as ' +
+  'this account.'
 
 export const operations: Operation[] = [
   // Health and the contract itself
@@ -259,6 +279,96 @@ export const operations: Operation[] = [
     gated: 'eventStore',
     query: stateAtValidator,
     replies: { 200: ok('State', one('State')) },
+  },
+
+  // Wallets
+  {
+    method: 'get',
+    path: '/api/v1/me/wallets',
+    operationId: 'listWallets',
+    tag: 'Wallets',
+    summary: 'The wallets on the caller’s list: the sign-in wallet first, then by when added',
+    caller: 'user',
+    throttled: true,
+    replies: {
+      200: ok(
+        'Every wallet on the list (at most `meta.max`: one page)',
+        closed({
+          data: { type: 'array', items: ref('Wallet') },
+          meta: closed({
+            nextCursor: { type: 'null' },
+            count: { type: 'integer', minimum: 1 },
+            max: {
+              type: 'integer',
+              minimum: 1,
+              description: 'How many wallets a user may list (`WALLETS_PER_USER_MAX`).',
+            },
+          }),
+        })
+      ),
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/me/wallets',
+    operationId: 'addWallet',
+    tag: 'Wallets',
+    summary: 'Adds a watched wallet (any address), or a proven one (a SIWE signature by it)',
+    description: WALLET_ADD_RULE,
+    caller: 'user',
+    throttled: true,
+    body: addWalletValidator,
+    errors: [409],
+    replies: {
+      201: created('Added', one('Wallet', walletAdded)),
+      200: ok(
+        'A wallet watched by the caller, now proven: the same entry (id, label, preferences)',
+        one('Wallet', walletAdded)
+      ),
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/me/wallets/:id',
+    operationId: 'getWallet',
+    tag: 'Wallets',
+    summary: 'One wallet of the caller’s list',
+    caller: 'user',
+    throttled: true,
+    replies: { 200: ok('Wallet', one('Wallet')) },
+  },
+  {
+    method: 'patch',
+    path: '/api/v1/me/wallets/:id',
+    operationId: 'updateWallet',
+    tag: 'Wallets',
+    summary: 'Sets a wallet’s label and deep-merges its preferences (null removes a choice)',
+    description:
+      'A wallet’s preferences override the user’s for alerts about its positions: ' +
+      '`alertThresholds.healthFactor` (more than 1, at most 10), ' +
+      '`alertThresholds.liquidationProbability24h` (0.001..1), each a number or a decimal ' +
+      'string and stored as a number, and `channels`. Objects merge key by key, arrays ' +
+      'replace, null removes the key (back to the user’s choice).',
+    caller: 'user',
+    throttled: true,
+    body: updateWalletValidator,
+    replies: { 200: ok('Updated', one('Wallet')) },
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/me/wallets/:id',
+    operationId: 'removeWallet',
+    tag: 'Wallets',
+    summary: 'Removes a wallet from the list, with its heads, rule states, snoozes and intents',
+    description:
+      'In one transaction: the wallet’s position heads, alert-rule states and snoozes are ' +
+      'deleted (it leaves `GET /positions` and its alerts stop), the caller’s active and paused ' +
+      'intents for it are cancelled, its undelivered alerts fail with `wallet removed`, and a ' +
+      'watched wallet’s snapshots are deleted (a proven wallet’s stay in `GET /positions/history`). ' +
+      'The sign-in wallet cannot be removed: 422 E_WALLET_SIGN_IN.',
+    caller: 'user',
+    throttled: true,
+    replies: { 204: { description: 'Removed' } },
   },
   {
     method: 'post',

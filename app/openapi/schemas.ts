@@ -239,6 +239,46 @@ export const componentSchemas: Record<string, Schema> = {
     updatedAt: instant,
   }),
 
+  Wallet: closed({
+    id: uuid,
+    address: wallet,
+    kind: {
+      type: 'string',
+      enum: ['proven', 'watched'],
+      description:
+        '`proven`: the caller showed they control it; `watched`: any address, read-only.',
+    },
+    proof: {
+      ...nullable({ type: 'string', enum: ['sign_in', 'siwe', 'eip1271'] }),
+      description:
+        'How a proven wallet was proven: the sign-in wallet, a SIWE signature, or a contract wallet (EIP-1271). Null for a watched one.',
+    },
+    label: nullable({ type: 'string', minLength: 1, maxLength: 64 }),
+    preferences: {
+      ...closed(
+        {
+          alertThresholds: closed(
+            {
+              healthFactor: { type: 'number' },
+              liquidationProbability24h: { type: 'number' },
+            },
+            ['healthFactor', 'liquidationProbability24h']
+          ),
+          channels: { type: 'array', items: channel },
+        },
+        ['alertThresholds', 'channels']
+      ),
+      description:
+        'Only what was set for this wallet; every other choice is the user’s (`GET /me`).',
+    },
+    telegramLinked: {
+      type: 'boolean',
+      description: 'Whether a Telegram chat is linked to this wallet’s alerts.',
+    },
+    createdAt: instant,
+    updatedAt: instant,
+  }),
+
   Token: closed({
     type: { type: 'string', const: 'bearer' },
     value: { type: 'string', minLength: 20 },
@@ -345,7 +385,7 @@ export const componentSchemas: Record<string, Schema> = {
     },
     aggregateType: {
       type: 'string',
-      enum: ['user', 'position', 'alert', 'intent', 'signal', 'system'],
+      enum: ['user', 'wallet', 'position', 'alert', 'intent', 'signal', 'system'],
     },
     aggregateId: { type: 'string' },
     version: { type: 'integer', minimum: 1 },

@@ -7,7 +7,7 @@ export const listEventsValidator = vine.create(
       .string()
       .regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/)
       .optional(),
-    aggregateType: vine.enum(['user', 'position', 'alert', 'intent'] as const).optional(),
+    aggregateType: vine.enum(['user', 'wallet', 'position', 'alert', 'intent'] as const).optional(),
     walletAddress: walletFilter(
       'the events of this wallet’s positions, of the alerts about them and of the intents acting for it (no `user` events)'
     ).optional(),

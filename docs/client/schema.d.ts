@@ -364,6 +364,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/wallets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The wallets on the caller’s list: the sign-in wallet first, then by when added
+         * @description Called by a user, with the token from a wallet sign-in.
+         */
+        get: operations["listWallets"];
+        put?: never;
+        /**
+         * Adds a watched wallet (any address), or a proven one (a SIWE signature by it)
+         * @description `{ kind: "watched", address }` watches any address (no proof; mixed case taken, stored lower-case). `{ kind: "proven", message, signature }` proves a wallet: a Sign-In with Ethereum (EIP-4361) message with a nonce from `GET /auth/nonce`, signed by that wallet, checked as `POST /auth/siwe` checks it (contract wallets through EIP-1271 when `SIWE_RPC_URL` is set). A failed proof is a 422 `E_WALLET_PROOF_*` (the reason of sign-in’s `E_SIWE_*`: `E_WALLET_PROOF_SIGNATURE`, `E_WALLET_PROOF_NONCE`, …) on `message` or `signature`. A wallet proven by another account: 409 E_WALLET_TAKEN; already on the list: 409 E_WALLET_EXISTS (proving a watched one upgrades it instead); more than `WALLETS_PER_USER_MAX` (20) wallets: 422 E_WALLET_LIMIT. A proven wallet signs in as this account.
+         *
+         *     Called by a user, with the token from a wallet sign-in.
+         */
+        post: operations["addWallet"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/wallets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One wallet of the caller’s list
+         * @description Called by a user, with the token from a wallet sign-in.
+         */
+        get: operations["getWallet"];
+        put?: never;
+        post?: never;
+        /**
+         * Removes a wallet from the list, with its heads, rule states, snoozes and intents
+         * @description In one transaction: the wallet’s position heads, alert-rule states and snoozes are deleted (it leaves `GET /positions` and its alerts stop), the caller’s active and paused intents for it are cancelled, its undelivered alerts fail with `wallet removed`, and a watched wallet’s snapshots are deleted (a proven wallet’s stay in `GET /positions/history`). The sign-in wallet cannot be removed: 422 E_WALLET_SIGN_IN.
+         *
+         *     Called by a user, with the token from a wallet sign-in.
+         */
+        delete: operations["removeWallet"];
+        options?: never;
+        head?: never;
+        /**
+         * Sets a wallet’s label and deep-merges its preferences (null removes a choice)
+         * @description A wallet’s preferences override the user’s for alerts about its positions: `alertThresholds.healthFactor` (more than 1, at most 10), `alertThresholds.liquidationProbability24h` (0.001..1), each a number or a decimal string and stored as a number, and `channels`. Objects merge key by key, arrays replace, null removes the key (back to the user’s choice).
+         *
+         *     Called by a user, with the token from a wallet sign-in.
+         */
+        patch: operations["updateWallet"];
+        trace?: never;
+    };
     "/api/v1/me/wallets/{id}/telegram": {
         parameters: {
             query?: never;
@@ -843,7 +901,7 @@ export interface components {
         Event: {
             aggregateId: string;
             /** @enum {string} */
-            aggregateType: "user" | "position" | "alert" | "intent" | "signal" | "system";
+            aggregateType: "user" | "wallet" | "position" | "alert" | "intent" | "signal" | "system";
             /** @description The event’s leaf in the block that sealed it: SHA-256 over its content (docs/adr/0012). */
             hash: string;
             metadata: {
@@ -1108,6 +1166,33 @@ export interface components {
             updatedAt: string;
             walletAddress: string;
         };
+        Wallet: {
+            address: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description `proven`: the caller showed they control it; `watched`: any address, read-only.
+             * @enum {string}
+             */
+            kind: "proven" | "watched";
+            label: string | null;
+            /** @description Only what was set for this wallet; every other choice is the user’s (`GET /me`). */
+            preferences: {
+                alertThresholds?: {
+                    healthFactor?: number;
+                    liquidationProbability24h?: number;
+                };
+                channels?: ("telegram" | "email" | "in_app" | "webhook")[];
+            };
+            /** @description How a proven wallet was proven: the sign-in wallet, a SIWE signature, or a contract wallet (EIP-1271). Null for a watched one. */
+            proof: ("sign_in" | "siwe" | "eip1271") | null;
+            /** @description Whether a Telegram chat is linked to this wallet’s alerts. */
+            telegramLinked: boolean;
+            /** Format: date-time */
+            updatedAt: string;
+        };
     };
     responses: {
         /** @description Malformed JSON (E_MALFORMED_JSON) */
@@ -1146,7 +1231,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Conflict with the current state (E_CONFLICT, E_INTENT_LIMIT, E_VERSION_CONFLICT) */
+        /** @description Conflict with the current state (E_CONFLICT, E_INTENT_LIMIT, E_VERSION_CONFLICT, E_WALLET_TAKEN, E_WALLET_EXISTS) */
         Error409: {
             headers: {
                 [name: string]: unknown;
@@ -1460,7 +1545,7 @@ export interface operations {
         parameters: {
             query?: {
                 after?: string;
-                aggregateType?: "user" | "position" | "alert" | "intent";
+                aggregateType?: "user" | "wallet" | "position" | "alert" | "intent";
                 limit?: number;
                 type?: string;
                 walletAddress?: string;
@@ -1920,6 +2005,210 @@ export interface operations {
             };
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    listWallets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every wallet on the list (at most `meta.max`: one page) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Wallet"][];
+                        meta: {
+                            count: number;
+                            /** @description How many wallets a user may list (`WALLETS_PER_USER_MAX`). */
+                            max: number;
+                            nextCursor: null;
+                        };
+                    };
+                };
+            };
+            401: components["responses"]["Error401"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    addWallet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The wallet to watch (any case; stored lower-case). Required with kind `watched`; a 422 with the other kind. */
+                    address?: string;
+                    /** @enum {unknown} */
+                    kind: "watched" | "proven";
+                    label?: string | null;
+                    /** @description A Sign-In with Ethereum (EIP-4361) message naming the wallet, with a nonce from GET /auth/nonce. Required with kind `proven`; a 422 with the other kind. */
+                    message?: string;
+                    /** @description The wallet’s signature of `message`. Required with kind `proven`; a 422 with the other kind. */
+                    signature?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A wallet watched by the caller, now proven: the same entry (id, label, preferences) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Wallet"];
+                        meta: {
+                            /** @description True when the proof made a wallet the caller watched proven. */
+                            upgraded: boolean;
+                        };
+                    };
+                };
+            };
+            /** @description Added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Wallet"];
+                        meta: {
+                            /** @description True when the proof made a wallet the caller watched proven. */
+                            upgraded: boolean;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            409: components["responses"]["Error409"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getWallet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Wallet */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Wallet"];
+                    };
+                };
+            };
+            401: components["responses"]["Error401"];
+            404: components["responses"]["Error404"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    removeWallet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            404: components["responses"]["Error404"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            431: components["responses"]["Error431"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    updateWallet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    label?: string | null;
+                    preferences?: {
+                        alertThresholds?: {
+                            /** @description A number or a decimal string, more than 1 and at most 10; stored as a number. */
+                            healthFactor?: number | string | null;
+                            /** @description A number or a decimal string, at least 0.001 and at most 1; stored as a number. */
+                            liquidationProbability24h?: number | string | null;
+                        } | null;
+                        channels?: ("telegram" | "email" | "in_app" | "webhook")[] | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Wallet"];
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            404: components["responses"]["Error404"];
             413: components["responses"]["Error413"];
             415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];

@@ -5,6 +5,9 @@
 export const EVENT_TYPES = [
   'user.registered',
   'user.preferences_updated',
+  'wallet.added',
+  'wallet.updated',
+  'wallet.removed',
   'telegram.linked',
   'telegram.unlinked',
   'position.snapshot_recorded',
@@ -25,4 +28,5 @@ export const EVENT_TYPES = [
 
 export type EventType = (typeof EVENT_TYPES)[number]
 
-export type AggregateType = 'user' | 'position' | 'signal' | 'alert' | 'intent' | 'system'
+export type AggregateType =
+  'user' | 'wallet' | 'position' | 'signal' | 'alert' | 'intent' | 'system'

@@ -32,6 +32,11 @@ const ROUTES: Record<string, Access> = {
   'POST /api/v1/auth/logout': { who: 'user' },
   'GET /api/v1/me': { who: 'user' },
   'PATCH /api/v1/me': { who: 'user' },
+  'GET /api/v1/me/wallets': { who: 'user' },
+  'POST /api/v1/me/wallets': { who: 'user' },
+  'GET /api/v1/me/wallets/:id': { who: 'user', owned: 'wallet' },
+  'PATCH /api/v1/me/wallets/:id': { who: 'user', owned: 'wallet' },
+  'DELETE /api/v1/me/wallets/:id': { who: 'user', owned: 'wallet' },
   'POST /api/v1/me/telegram/link': { who: 'user' },
   'DELETE /api/v1/me/telegram': { who: 'user' },
   'POST /api/v1/me/wallets/:id/telegram/link': { who: 'user', owned: 'wallet' },
@@ -166,9 +171,11 @@ test.group('Security | authorization matrix, route by route', (group) => {
                '{"type":"notify","asset":"USDC","amount":"1"}') returning id`,
       [owner.id]
     )
-    // the owner's sign-in wallet, with a group chat linked to it
+    // a wallet the owner watches (their sign-in wallet could not be removed anyway),
+    // with a group chat linked to it
     const { rows: wallet } = await db.rawQuery(
-      `update user_wallets set telegram_chat_id = -100200300 where user_id = ? returning id`,
+      `insert into user_wallets (user_id, address, kind, telegram_chat_id)
+       values (?, '0x00000000000000000000000000000000000000aa', 'watched', -100200300) returning id`,
       [owner.id]
     )
     const ids = {
@@ -182,6 +189,9 @@ test.group('Security | authorization matrix, route by route', (group) => {
       intent: await db.from('intents').where('id', ids.intent).first(),
       wallet: await db.from('user_wallets').where('id', ids.wallet).first(),
     }
+    // a body each owned route takes, so the answer is about ownership, not the body
+    const attempt = (owned: string) =>
+      owned === 'wallet' ? { label: 'taken over' } : { name: 'taken over', status: 'paused' }
 
     let checked = 0
     for (const [key, access] of Object.entries(ROUTES)) {
@@ -190,13 +200,13 @@ test.group('Security | authorization matrix, route by route', (group) => {
       const response = await client
         .request(pattern.replace(':id', ids[access.owned]), method)
         .bearerToken(intruder)
-        .json({ name: 'taken over', status: 'paused' })
+        .json(attempt(access.owned))
       assert.equal(response.status(), 404, key)
       assert.equal(response.body().errors[0].code, 'E_NOT_FOUND', key)
       assert.notInclude(JSON.stringify(response.body()), owner.id, `${key} leaks nothing`)
       checked++
     }
-    assert.equal(checked, 8)
+    assert.equal(checked, 11)
     assert.deepEqual(await db.from('alerts').where('id', ids.alert).first(), before.alert)
     assert.deepEqual(await db.from('intents').where('id', ids.intent).first(), before.intent)
     assert.deepEqual(await db.from('user_wallets').where('id', ids.wallet).first(), before.wallet)

@@ -5,6 +5,7 @@
  * so its examples run as written.
  */
 export { default as User, default as UserModel } from './user.js'
+export { default as UserWallet } from './user_wallet.js'
 export { default as Position, default as PositionModel } from './position.js'
 export { default as Signal, default as SignalModel } from './signal.js'
 export { default as Alert, default as AlertModel } from './alert.js'

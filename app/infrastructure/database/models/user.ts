@@ -9,6 +9,7 @@ import { jsonColumn } from './json_column.js'
 import Position from './position.js'
 import Alert from './alert.js'
 import Intent from './intent.js'
+import UserWallet from './user_wallet.js'
 
 /** What a user chose (defaults are filled on read); the schema document's name for it. */
 export type UserPreferences = StoredPreferences
@@ -33,6 +34,10 @@ export default class User extends UuidModel {
 
   @column.dateTime({ autoCreate: true, autoUpdate: true })
   declare updatedAt: DateTime
+
+  /** Every wallet on the user's list, the sign-in wallet included (docs/adr/0014). */
+  @hasMany(() => UserWallet)
+  declare wallets: HasMany<typeof UserWallet>
 
   @hasMany(() => Position)
   declare positions: HasMany<typeof Position>
