@@ -89,3 +89,28 @@ export class MigrationsSplit {
     rmSync(this.root, { recursive: true, force: true })
   }
 }
+
+// GET /positions before migration 16 (app/infrastructure/database/queries/latest_positions_sql.ts
+// at that commit): a loose index scan over the user's snapshots.
+export const LATEST_BEFORE_16 = `
+  with recursive keys (protocol, chain_id) as (
+    (select protocol, chain_id from positions
+      where user_id = $1 order by protocol, chain_id limit 1)
+    union all
+    select next.protocol, next.chain_id
+    from keys k
+    cross join lateral (
+      select protocol, chain_id from positions
+      where user_id = $1 and (protocol, chain_id) > (k.protocol, k.chain_id)
+      order by protocol, chain_id limit 1
+    ) next
+  )
+  select p.id, p.user_id, p.wallet_address, p.protocol, p.chain_id, p.health_factor,
+         p.collateral, p.debt, p.metadata, p.snapshot_at, p.created_at
+  from keys k
+  cross join lateral (
+    select * from positions
+    where user_id = $1 and protocol = k.protocol and chain_id = k.chain_id
+    order by snapshot_at desc limit 1
+  ) p
+  order by p.protocol, p.chain_id`

@@ -4,7 +4,7 @@ import pg from 'pg'
 import db from '@adonisjs/lucid/services/db'
 import { LATEST_POSITIONS_SQL } from '#infrastructure/database/queries/latest_positions_sql'
 import { catalogOf, connectionStringFor } from '#tests/helpers/catalog'
-import { MigrationsSplit } from '#tests/helpers/migrations'
+import { LATEST_BEFORE_16, MigrationsSplit } from '#tests/helpers/migrations'
 
 /*
  * Migration 16 (user_wallets, docs/adr/0014) is the first that moves data: a
@@ -13,31 +13,6 @@ import { MigrationsSplit } from '#tests/helpers/migrations'
  * migrator with the project's own files, checked, rolled back, checked, and
  * migrated again. A database of its own on the suite's server.
  */
-
-// GET /positions before migration 16 (app/infrastructure/database/queries/latest_positions_sql.ts
-// at that commit): a loose index scan over the user's snapshots.
-const LATEST_BEFORE_16 = `
-  with recursive keys (protocol, chain_id) as (
-    (select protocol, chain_id from positions
-      where user_id = $1 order by protocol, chain_id limit 1)
-    union all
-    select next.protocol, next.chain_id
-    from keys k
-    cross join lateral (
-      select protocol, chain_id from positions
-      where user_id = $1 and (protocol, chain_id) > (k.protocol, k.chain_id)
-      order by protocol, chain_id limit 1
-    ) next
-  )
-  select p.id, p.user_id, p.wallet_address, p.protocol, p.chain_id, p.health_factor,
-         p.collateral, p.debt, p.metadata, p.snapshot_at, p.created_at
-  from keys k
-  cross join lateral (
-    select * from positions
-    where user_id = $1 and protocol = k.protocol and chain_id = k.chain_id
-    order by snapshot_at desc limit 1
-  ) p
-  order by p.protocol, p.chain_id`
 
 const LATEST_NOW = LATEST_POSITIONS_SQL.replaceAll(':user', '$1')
 
