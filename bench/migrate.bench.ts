@@ -90,7 +90,8 @@ async function ensureTemplate(split: { run(url: string, what: 'before'): Promise
         const { rows } = await pool.query(
           `select to_regclass('user_wallets') is null and to_regclass('adonis_schema') is not null
                   and (select count(*) from users) >= $1
-                  and exists (select 1 from intents) as ok`,
+                  and exists (select 1 from intents)
+                  and not exists (select 1 from adonis_schema where name not like 'database/migrations/%') as ok`,
           [USERS]
         )
         return rows[0].ok
@@ -215,7 +216,7 @@ export default {
         await cleanup.end()
       }
     } finally {
-      await split.cleanup()
+      split.cleanup()
     }
   },
 }

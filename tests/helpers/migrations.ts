@@ -1,5 +1,5 @@
 import { copyFileSync, mkdtempSync, mkdirSync, readdirSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, posix } from 'node:path'
 import app from '@adonisjs/core/services/app'
 import db from '@adonisjs/lucid/services/db'
 import { MigrationRunner } from '@adonisjs/lucid/migration'
@@ -9,83 +9,72 @@ import { MigrationRunner } from '@adonisjs/lucid/migration'
  * back) by Lucid's own migrator with the project's own files — for testing a
  * migration that moves data, and timing it on a copy of the benchmark data.
  *
- * The migration files are split at `first` into two folders of copies under
- * the app's tmp/ (Lucid lists regular files only, so no symlinks; inside the
- * app, so their package imports resolve): `before` (files numbered below
- * `first`) and `from` (the rest). A connection
- * whose migrations path is `before` only builds the earlier schema; one whose
- * paths are `before` then `from` sees the earlier files as already run (same
- * names in adonis_schema) and runs, or rolls back, only the later ones.
+ * `before` runs the files numbered below `first`, copied under the app's tmp/
+ * (Lucid lists regular files only, so no symlinks; inside the app, so their
+ * package imports resolve), then renames them in adonis_schema to what the
+ * project's own migrations path calls them. The database is then what a
+ * deployment at that migration holds: `up` and `down` run the project's
+ * configuration unchanged, as `node ace migration:run` / `migration:rollback`
+ * would, and see the earlier files as already run.
  */
 export class MigrationsSplit {
   readonly root: string
   readonly before: string
-  readonly from: string
-  readonly fromFiles: string[]
-  #connections: string[] = []
+  #connections = 0
 
   constructor(readonly first: number) {
     const source = app.makePath('database', 'migrations')
     mkdirSync(app.makePath('tmp'), { recursive: true })
-    this.root = mkdtempSync(app.makePath('tmp', `migrations-split-${first}-`))
+    this.root = mkdtempSync(app.makePath('tmp', `migrations-before-${first}-`))
     this.before = join(this.root, 'before')
-    this.from = join(this.root, 'from')
     mkdirSync(this.before)
-    mkdirSync(this.from)
-    const files = readdirSync(source).filter((file) => /^\d+_.*\.(ts|js)$/.test(file))
-    this.fromFiles = []
-    for (const file of files) {
-      const number = Number(file.split('_')[0])
-      copyFileSync(join(source, file), join(number < first ? this.before : this.from, file))
-      if (number >= first) this.fromFiles.push(file)
+    for (const file of readdirSync(source).filter((f) => /^\d+_.*\.(ts|js)$/.test(f))) {
+      if (Number(file.split('_')[0]) < first)
+        copyFileSync(join(source, file), join(this.before, file))
     }
-    if (this.fromFiles.length === 0) throw new Error(`no migration numbered ${first} or above`)
   }
 
   /**
    * Runs the migrator on `connectionString`: `before` builds the schema as it was
-   * before migration `first`; `up` runs the later ones; `down` rolls back `step`
-   * of them (the last batch when not given). Throws with Lucid's error on failure.
-   * Returns the names of the files it ran.
+   * before migration `first`; `up` runs the pending migrations; `down` rolls back
+   * `step` of them (the last batch when not given). Throws with Lucid's error on
+   * failure. Returns the names of the files it ran.
    */
   async run(
     connectionString: string,
     what: 'before' | 'up' | { down: number | undefined }
   ): Promise<string[]> {
-    const name = `split_${what === 'before' ? 'before' : 'all'}_${this.#connections.length}`
+    const name = `migrations_before_${this.first}_${this.#connections++}`
     const base = db.manager.get('postgres')!.config
+    const paths = base.migrations?.paths ?? ['database/migrations']
     db.manager.add(name, {
       ...base,
       connection: { connectionString },
       pool: { min: 0, max: 2 },
-      migrations: {
-        ...base.migrations,
-        naturalSort: true,
-        paths: what === 'before' ? [this.before] : [this.before, this.from],
-      },
+      migrations: { ...base.migrations, ...(what === 'before' ? { paths: [this.before] } : {}) },
     } as typeof base)
-    this.#connections.push(name)
     const migrator =
       typeof what === 'object'
-        ? new MigrationRunner(db, app, {
-            direction: 'down',
-            connectionName: name,
-            step: what.down,
-          })
+        ? new MigrationRunner(db, app, { direction: 'down', connectionName: name, step: what.down })
         : new MigrationRunner(db, app, { direction: 'up', connectionName: name })
     try {
       await migrator.run()
       if (migrator.error) throw migrator.error
+      if (what === 'before') {
+        // the names the project's own migrations path gives these files
+        await db
+          .connection(name)
+          .rawQuery(`update adonis_schema set name = ? || substring(name from '[^/]+$')`, [
+            `${posix.join(paths[0])}/`,
+          ])
+      }
       return Object.keys(migrator.migratedFiles)
     } finally {
       await db.manager.close(name, true)
     }
   }
 
-  async cleanup() {
-    for (const name of this.#connections) {
-      if (db.manager.has(name)) await db.manager.close(name, true)
-    }
+  cleanup() {
     rmSync(this.root, { recursive: true, force: true })
   }
 }

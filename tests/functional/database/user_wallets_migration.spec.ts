@@ -174,7 +174,7 @@ test.group('Database | migration 16 moves every user to their first wallet', (gr
   group.setup(async () => {
     await db.rawQuery(`create database ${database}`)
     return async () => {
-      await split.cleanup()
+      split.cleanup()
       await db.rawQuery(`drop database if exists ${database} with (force)`)
     }
   })
@@ -183,6 +183,14 @@ test.group('Database | migration 16 moves every user to their first wallet', (gr
     const ran = await split.run(url, 'before')
     assert.lengthOf(ran, 15)
     assert.notInclude(ran.join(), '16_')
+    // named as the project's migrations path names them: `up` below is `migration:run`'s own
+    await withClient(url, async (client) => {
+      const { rows } = await client.query('select name from adonis_schema order by id')
+      assert.deepEqual(
+        rows.map((r) => r.name),
+        ran.map((name) => `database/migrations/${name.split('/').pop()}`)
+      )
+    })
     beforeCatalog = await catalogOf(url)
     assert.notInclude(beforeCatalog.join('\n'), 'user_wallets')
 
@@ -209,7 +217,7 @@ test.group('Database | migration 16 moves every user to their first wallet', (gr
     assert.deepEqual(
       ran.map((name) => name.split('/').pop()),
       ['16_create_user_wallets_table'],
-      'only migration 16 runs'
+      'only migration 16 is pending'
     )
     await withClient(url, (client) => assertMoved(assert, client, before))
 
