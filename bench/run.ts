@@ -42,7 +42,7 @@ console.log(
   `machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`
 )
 // The delivery benchmark needs no dataset: skip the minutes it takes to build when it runs alone.
-const standalone = ['delivery', 'state', 'sync']
+const standalone = ['delivery', 'state', 'sync', 'migrate']
 const needsDataset = selected.length === 0 || selected.some((name) => !standalone.includes(name))
 let datasetUsers = 0
 if (needsDataset) {
@@ -82,6 +82,8 @@ const benches = [
   (await import('./sync.bench.js')).default,
   // only when named: a tool for comparing two checkouts (see the file)
   ...(selected.includes('ab') ? [(await import('./ab.bench.js')).default] : []),
+  // only when named: builds and keeps a second database, at the schema before migration 16
+  ...(selected.includes('migrate') ? [(await import('./migrate.bench.js')).default] : []),
 ]
 // The event integrator runs throughout, as a worker runs it; each benchmark that
 // journals events reports how long its appends waited to be sealed.

@@ -2,6 +2,7 @@ import { BlockList, isIPv6 } from 'node:net'
 import env from '#start/env'
 import app from '@adonisjs/core/services/app'
 import { defineConfig } from '@adonisjs/core/http'
+import { serializeJson } from '#infrastructure/http/serialize_json'
 
 /**
  * Proxies we accept X-Forwarded-For from: loopback and private networks (a
@@ -28,6 +29,8 @@ export const http = defineConfig({
   allowMethodSpoofing: false,
   // Off: the app carries its own, smaller request context (#infrastructure/context).
   useAsyncLocalStorage: false,
+  // The native JSON.stringify, safeStringify's fallbacks kept (app/infrastructure/http/serialize_json.ts).
+  serializeJSON: serializeJson,
   // Behind a load balancer the client address comes from X-Forwarded-For; the
   // rate limiter keys on it, so only proxies on loopback/private ranges are believed.
   trustProxy: (address: string) => isTrustedProxy(address),

@@ -240,22 +240,23 @@ const HEADS_TRIGGER_FUNCTION = `
   end
   $$`
 
-// 10_create_position_heads_table.ts's function, for down().
+// 10_create_position_heads_table.ts's function, for down(): the same text to the byte (the
+// catalog after a rollback is compared with the one before, function digests included).
 const HEADS_TRIGGER_FUNCTION_BEFORE = `
-  create or replace function position_heads_after_insert() returns trigger language plpgsql as $$
-  begin
-    insert into position_heads as h (user_id, protocol, chain_id, snapshot_id, snapshot_at, symbols)
-    select distinct on (n.user_id, n.protocol, n.chain_id)
-           n.user_id, n.protocol, n.chain_id, n.id, n.snapshot_at,
-           array(select distinct upper(a->>'symbol')
-                 from jsonb_array_elements(n.collateral || n.debt) a
-                 where a->>'symbol' is not null)
-    from new_rows n
-    order by n.user_id, n.protocol, n.chain_id, n.snapshot_at desc
-    on conflict (user_id, protocol, chain_id) do update
-      set snapshot_id = excluded.snapshot_id, snapshot_at = excluded.snapshot_at,
-          symbols = excluded.symbols
-      where excluded.snapshot_at > h.snapshot_at;
-    return null;
-  end
-  $$`
+      create or replace function position_heads_after_insert() returns trigger language plpgsql as $$
+      begin
+        insert into position_heads as h (user_id, protocol, chain_id, snapshot_id, snapshot_at, symbols)
+        select distinct on (n.user_id, n.protocol, n.chain_id)
+               n.user_id, n.protocol, n.chain_id, n.id, n.snapshot_at,
+               array(select distinct upper(a->>'symbol')
+                     from jsonb_array_elements(n.collateral || n.debt) a
+                     where a->>'symbol' is not null)
+        from new_rows n
+        order by n.user_id, n.protocol, n.chain_id, n.snapshot_at desc
+        on conflict (user_id, protocol, chain_id) do update
+          set snapshot_id = excluded.snapshot_id, snapshot_at = excluded.snapshot_at,
+              symbols = excluded.symbols
+          where excluded.snapshot_at > h.snapshot_at;
+        return null;
+      end
+      $$`
