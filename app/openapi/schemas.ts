@@ -308,7 +308,8 @@ export const componentSchemas: Record<string, Schema> = {
     signalId: nullable(uuid),
     walletAddress: {
       ...nullable(wallet),
-      description: 'The wallet of the position the alert is about; null for a signal, a digest or a chain’s status.',
+      description:
+        'The wallet of the position the alert is about; null for a signal, a digest or a chain’s status.',
     },
     type: { type: 'string' },
     severity,
