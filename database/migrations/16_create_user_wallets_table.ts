@@ -101,6 +101,82 @@ export default class extends BaseSchema {
     `)
     this.schema.raw(HEADS_TRIGGER_FUNCTION)
 
+    // user_held_symbols: the union of the symbols a user's heads hold, over all their
+    // wallets. Signal fan-out looks users up here (one row per user) instead of in
+    // position_heads (one row per wallet, protocol and chain): with 20 wallets a user
+    // has ~30 heads, and a signal on an asset they all hold read 28× the rows
+    // (bench/RESULTS.md). Kept by statement triggers on position_heads, recomputed
+    // only for users whose heads' symbols changed.
+    this.schema.raw(`
+      create table user_held_symbols (
+        user_id uuid primary key references users (id) on delete cascade,
+        symbols text[] not null
+      )
+    `)
+    this.schema.raw(
+      'create index user_held_symbols_symbols_index on user_held_symbols using gin (symbols)'
+    )
+    this.schema.raw(`
+      create or replace function refresh_user_held_symbols(changed uuid[]) returns void
+      language sql as $$
+        delete from user_held_symbols x
+         where x.user_id = any(changed)
+           and not exists (select 1 from position_heads h
+                            where h.user_id = x.user_id and cardinality(h.symbols) > 0);
+        insert into user_held_symbols (user_id, symbols)
+        select h.user_id, array_agg(distinct s order by s)
+          from position_heads h cross join lateral unnest(h.symbols) s
+         where h.user_id = any(changed)
+         group by h.user_id
+        on conflict (user_id) do update set symbols = excluded.symbols
+         where user_held_symbols.symbols is distinct from excluded.symbols;
+      $$
+    `)
+    this.schema.raw(`
+      create or replace function position_heads_refresh_held() returns trigger language plpgsql as $$
+      declare changed uuid[];
+      begin
+        if tg_op = 'INSERT' then
+          select array_agg(distinct n.user_id) into changed from new_rows n;
+        elsif tg_op = 'DELETE' then
+          select array_agg(distinct o.user_id) into changed from old_rows o;
+        else
+          select array_agg(distinct n.user_id) into changed
+            from new_rows n join old_rows o
+              on o.user_id = n.user_id and o.wallet_address = n.wallet_address
+             and o.protocol = n.protocol and o.chain_id = n.chain_id
+           where o.symbols is distinct from n.symbols;
+        end if;
+        if changed is not null then
+          perform refresh_user_held_symbols(changed);
+        end if;
+        return null;
+      end
+      $$
+    `)
+    // A transition table serves one event per trigger.
+    this.schema.raw(`
+      create trigger position_heads_held_after_insert after insert on position_heads
+      referencing new table as new_rows
+      for each statement execute function position_heads_refresh_held()
+    `)
+    this.schema.raw(`
+      create trigger position_heads_held_after_update after update on position_heads
+      referencing old table as old_rows new table as new_rows
+      for each statement execute function position_heads_refresh_held()
+    `)
+    this.schema.raw(`
+      create trigger position_heads_held_after_delete after delete on position_heads
+      referencing old table as old_rows
+      for each statement execute function position_heads_refresh_held()
+    `)
+    this.schema.raw(`
+      insert into user_held_symbols (user_id, symbols)
+      select h.user_id, array_agg(distinct s order by s)
+        from position_heads h cross join lateral unnest(h.symbols) s
+       group by h.user_id
+    `)
+
     for (const table of WALLET_KEYED) {
       this.schema.raw(`alter table ${table} add column wallet_address text`)
       this.schema.raw(
@@ -193,6 +269,12 @@ export default class extends BaseSchema {
       `)
     }
 
+    for (const event of ['insert', 'update', 'delete']) {
+      this.schema.raw(`drop trigger if exists position_heads_held_after_${event} on position_heads`)
+    }
+    this.schema.raw('drop function if exists position_heads_refresh_held()')
+    this.schema.raw('drop function if exists refresh_user_held_symbols(uuid[])')
+    this.schema.raw('drop table if exists user_held_symbols')
     this.schema.raw(
       'delete from position_heads h using users u where u.id = h.user_id and h.wallet_address <> u.wallet_address'
     )

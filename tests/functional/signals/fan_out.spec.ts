@@ -155,6 +155,69 @@ test.group('Signals | fan-out', (group) => {
     assert.deepEqual(await alertsOf(expired), ['in_app:sent'])
   })
 
+  test('several wallets: one alert per user; a snooze mutes only its position; a removed wallet no longer makes a target', async ({
+    client,
+    assert,
+  }) => {
+    const follows = { activeSignals: ['depeg'] }
+    const second = '0x' + 'c3'.repeat(20)
+    const service = { kind: 'service' as const }
+    const usdcOn = (wallet: string, at: string) =>
+      ({ ...snapshotBody({ walletAddress: wallet }), snapshotAt: DateTime.fromISO(at) }) as any
+    // both wallets hold USDC; the sign-in wallet's position is snoozed
+    const both = await UserFactory.merge({ preferences: follows }).create()
+    await db.table('user_wallets').insert({ user_id: both.id, address: second, kind: 'watched' })
+    await recordSnapshots(service, [
+      usdcOn(both.walletAddress, '2026-11-01T00:00:00Z'),
+      usdcOn(second, '2026-11-01T00:00:00Z'),
+    ])
+    await db.table('position_snoozes').insert({
+      user_id: both.id,
+      wallet_address: both.walletAddress,
+      protocol: 'aave_v3',
+      chain_id: 1,
+      until: new Date(Date.now() + 3600_000),
+    })
+    // USDC only through a wallet that is then taken off the list
+    const removed = await UserFactory.merge({ preferences: follows }).create()
+    const gone = '0x' + 'd4'.repeat(20)
+    await db.table('user_wallets').insert({ user_id: removed.id, address: gone, kind: 'watched' })
+    await recordSnapshots(service, [usdcOn(gone, '2026-11-01T00:00:00Z')])
+    assert.deepEqual(
+      (await db.from('user_held_symbols').where('user_id', removed.id).firstOrFail()).symbols,
+      ['USDC', 'WETH']
+    )
+    const removal = await client
+      .delete(
+        `/api/v1/me/wallets/${(await db.from('user_wallets').where('address', gone).where('user_id', removed.id).firstOrFail()).id}`
+      )
+      .bearerToken(await userToken(removed))
+    removal.assertStatus(204)
+    assert.notExists(await db.from('user_held_symbols').where('user_id', removed.id).first())
+
+    const token = await serviceToken(['signals:write'])
+    ;(await client.post('/api/v1/signals').bearerToken(token).json(signal())).assertStatus(201)
+    // one alert per user however many wallets hold the asset; the unsnoozed one brings it
+    assert.deepEqual(await alertsOf(both), ['in_app:sent'])
+    assert.deepEqual(await alertsOf(removed), [])
+
+    // every position holding it snoozed: no longer a target
+    await db.table('position_snoozes').insert({
+      user_id: both.id,
+      wallet_address: second,
+      protocol: 'aave_v3',
+      chain_id: 1,
+      until: new Date(Date.now() + 3600_000),
+    })
+    ;(
+      await client
+        .post('/api/v1/signals')
+        .bearerToken(token)
+        .json(signal({ detectedAt: new Date(Date.now() - 30_000).toISOString() }))
+    ).assertStatus(201)
+    assert.deepEqual(await alertsOf(both), ['in_app:sent'])
+  })
+
   test('the same detection sent again creates nothing new', async ({ client, assert }) => {
     await UserFactory.merge({ preferences: { watchAssets: ['USDC'] } }).create()
     const token = await serviceToken(['signals:write'])

@@ -18,8 +18,9 @@ export interface FanOutResult {
  * and then finds it stored), so the insert needs no ON CONFLICT; the unique
  * (user, signal, channel) constraint stays as the backstop.
  *
- * "Latest positions" come from position_heads (GIN on the held symbols), kept
- * by a trigger on positions. The events are journaled from the INSERT's
+ * "Latest positions" come from user_held_symbols (GIN, one row per user: the
+ * symbols of all their position heads), kept by triggers on position_heads,
+ * itself kept by a trigger on positions. The events are journaled from the INSERT's
  * RETURNING rows in the same statement as one row of column arrays, never
  * shipped through JavaScript.
  */
@@ -40,13 +41,25 @@ export async function fanOutSignal(
       select u.id as user_id, u.preferences
       from users u
       where u.id in (
-          -- a snoozed position does not make its owner a target (watchAssets still do)
-          select h.user_id from position_heads h
-          where h.symbols @> array[upper(:asset::text)]
-            and not exists (
-              select 1 from position_snoozes s
-              where s.user_id = h.user_id and s.wallet_address = h.wallet_address
-                and s.protocol = h.protocol and s.chain_id = h.chain_id and s.until > now()
+          -- the users whose heads hold it, one row each whatever their wallets
+          -- (user_held_symbols, 16_create_user_wallets_table.ts); a snoozed position does
+          -- not make its owner a target (watchAssets still do): a user with a live
+          -- snooze — rare — is a target only through a position that is not snoozed
+          select x.user_id from user_held_symbols x
+          where x.symbols @> array[upper(:asset::text)]
+            and (
+              not exists (
+                select 1 from position_snoozes z where z.user_id = x.user_id and z.until > now()
+              )
+              or exists (
+                select 1 from position_heads h
+                where h.user_id = x.user_id and h.symbols @> array[upper(:asset::text)]
+                  and not exists (
+                    select 1 from position_snoozes s
+                    where s.user_id = h.user_id and s.wallet_address = h.wallet_address
+                      and s.protocol = h.protocol and s.chain_id = h.chain_id and s.until > now()
+                  )
+              )
             )
           union all
           select w.id from users w
