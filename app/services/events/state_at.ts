@@ -144,6 +144,23 @@ export async function stateAt(
         .if(wallet, (q) => q.where('wallet_address', wallet!))
         .orderBy([{ column: 'protocol' }, { column: 'chain_id' }, { column: 'wallet_address' }])
     : []
+  // A wallet taken off the list takes its positions with it (their heads are
+  // deleted: docs/adr/0014) until a newer snapshot of it is recorded; its
+  // snapshots stay in the history, so the removal is read from its event.
+  const { rows: removals } = await client.rawQuery(
+    `select payload->>'address' as address, max(occurred_at) as at from event_store
+      where user_id = ? and event_type = 'wallet.removed' and occurred_at <= ?
+        and tx < event_store_sealed_bound()
+      group by 1`,
+    [userId, at.toUTC().toISO()!]
+  )
+  const removedAt = new Map<string, number>(
+    removals.map((r: { address: string; at: Date }) => [r.address, new Date(r.at).getTime()])
+  )
+  const listed = positions.filter((p) => {
+    const removed = removedAt.get(p.walletAddress)
+    return removed === undefined || removed < p.createdAt.toMillis()
+  })
   // The wallet of an alert or an intent never changes once written: the live
   // rows say which of the rebuilt ones are that wallet's.
   const ofWallet = async (table: 'alerts' | 'intents', all: { id: string }[]) => {
@@ -165,7 +182,7 @@ export async function stateAt(
     email: user?.email ?? null,
     preferences: (user?.preferences ?? {}) as StoredPreferences,
     telegramLinked: user?.telegramLinked ?? false,
-    positions,
+    positions: listed,
     openAlerts: alerts
       .filter((a) => !alertsOfWallet || alertsOfWallet.has(a.id))
       .filter((a) => options.allAlerts || a.status !== 'acknowledged')

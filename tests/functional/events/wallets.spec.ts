@@ -276,4 +276,37 @@ test.group('Wallets | GET /me/state and GET /events per wallet', (group) => {
     )
     assert.equal(rows[0].n, 3, 'the owner’s w1 and w2, the watcher’s w2')
   })
+
+  test('a removed proven wallet leaves /me/state from its removal on, and a replay agrees', async ({
+    assert,
+    client,
+  }) => {
+    const { owner, w1, w2, ownerToken } = await household(client)
+    await integrated()
+    const before = DateTime.utc()
+    const wallet = await db
+      .from('user_wallets')
+      .where({ user_id: owner.id, address: w2 })
+      .firstOrFail()
+    ;(await client.delete(`/api/v1/me/wallets/${wallet.id}`).bearerToken(ownerToken)).assertStatus(
+      204
+    )
+    await integrated()
+
+    const walletsIn = async (query: string) => {
+      const response = await client.get(`/api/v1/me/state${query}`).bearerToken(ownerToken)
+      response.assertStatus(200)
+      return response.body().data.positions.map((p: { walletAddress: string }) => p.walletAddress)
+    }
+    // its snapshots stay in the history, but it is no longer a position of the user's
+    assert.deepEqual(await walletsIn(''), [w1])
+    assert.sameMembers(await walletsIn(`?at=${encodeURIComponent(before.toISO()!)}`), [w1, w2])
+    assert.isAbove(
+      (await db.from('positions').where({ user_id: owner.id, wallet_address: w2 })).length,
+      0
+    )
+
+    const report = await replayInto('replay_wallets')
+    assert.deepEqual(report.differences, [])
+  })
 })
