@@ -75,20 +75,26 @@ export async function evaluateHealthFactorAlerts(
 ) {
   if (snapshots.length === 0) return 0
   const userIds = [...new Set(snapshots.map((s) => s.userId))]
-  // One round trip: states, preferences (the user's, and those their wallets set)
-  // and live snoozes (repeated on each state row of a user).
+  // One round trip: states, preferences (the user's, and those their wallets set),
+  // wallets' labels and live snoozes. What is per user is read once per user (the
+  // lateral), then repeated on each of their state rows: a user of 20 wallets has
+  // ~30 states, and per-row subqueries read their wallets 30 times over.
   const { rows } = await trx.rawQuery(
-    `select u.id as user_id, u.preferences, s.protocol, s.chain_id, s.armed, s.band, s.last_alert_at, s.last_snapshot_at,
-            s.wallet_address,
-            (select coalesce(jsonb_agg(jsonb_build_object('walletAddress', z.wallet_address, 'protocol', z.protocol,
-                                                          'chainId', z.chain_id, 'until', z.until)), '[]')
-             from position_snoozes z where z.user_id = u.id and z.until > now()) as snoozes,
-            (select coalesce(jsonb_object_agg(w.address, w.preferences), '{}')
-             from user_wallets w where w.user_id = u.id and w.preferences <> '{}'::jsonb) as wallet_preferences,
-            u.wallet_address as sign_in_wallet,
-            (select coalesce(jsonb_object_agg(w.address, w.label), '{}')
-             from user_wallets w where w.user_id = u.id and w.address <> u.wallet_address) as wallet_labels
-     from users u left join health_factor_alert_state s on s.user_id = u.id
+    `select u.id as user_id, u.preferences, u.wallet_address as sign_in_wallet,
+            x.snoozes, x.wallet_preferences, x.wallet_labels,
+            s.wallet_address, s.protocol, s.chain_id, s.armed, s.band, s.last_alert_at, s.last_snapshot_at
+     from users u
+     cross join lateral (
+       select (select coalesce(jsonb_agg(jsonb_build_object('walletAddress', z.wallet_address, 'protocol', z.protocol,
+                                                            'chainId', z.chain_id, 'until', z.until)), '[]')
+               from position_snoozes z where z.user_id = u.id and z.until > now()) as snoozes,
+              coalesce(jsonb_object_agg(w.address, w.preferences)
+                         filter (where w.preferences <> '{}'::jsonb), '{}') as wallet_preferences,
+              coalesce(jsonb_object_agg(w.address, w.label)
+                         filter (where w.address <> u.wallet_address), '{}') as wallet_labels
+       from user_wallets w where w.user_id = u.id
+     ) x
+     left join health_factor_alert_state s on s.user_id = u.id
      where u.id = any(?::uuid[])`,
     [userIds]
   )
