@@ -88,8 +88,10 @@ export function positive(
         return fc.integer({ min: schema.minimum ?? -1_000_000, max: schema.maximum ?? 1_000_000 })
       case 'number':
         return fc.double({
-          min: schema.minimum ?? -1e6,
-          max: schema.maximum ?? 1e6,
+          min: schema.minimum ?? schema.exclusiveMinimum ?? -1e6,
+          minExcluded: schema.minimum === undefined && schema.exclusiveMinimum !== undefined,
+          max: schema.maximum ?? schema.exclusiveMaximum ?? 1e6,
+          maxExcluded: schema.maximum === undefined && schema.exclusiveMaximum !== undefined,
           noNaN: true,
           noDefaultInfinity: true,
         })

@@ -468,6 +468,8 @@ const amount = integerText(0, 1_000_000)
  * rows): positive data keeps to them, as a client reading the document would.
  * `null` leaves a field out. Opaque cursors are only ever the server's own.
  */
+const WATCH_POOL = Array.from({ length: 10 }, (_, i) => '0x' + String(i + 1).padStart(40, 'c'))
+
 function contextual(opId: string, caller: CallerKind, world: World) {
   return (path: string): Override => {
     const leaf = path.split('.').at(-1)
@@ -505,6 +507,8 @@ function contextual(opId: string, caller: CallerKind, world: World) {
           : undefined
       case 'createIntent':
       case 'updateIntent':
+        // one of the caller's proven wallets (stated on the field)
+        if (path === 'walletAddress') return fc.constant(world.user.walletAddress)
         if (path === 'protocol') return fc.constantFrom('aave_v3', 'aave')
         if (path === 'chainId') return fc.constant(1)
         if (path === 'action') return preparableAction
@@ -514,6 +518,27 @@ function contextual(opId: string, caller: CallerKind, world: World) {
         // expiresAt after detectedAt
         if (path === 'detectedAt') return instantBetween(0, Date.UTC(2000, 0, 1))
         if (path === 'expiresAt') return instantBetween(Date.UTC(2000, 0, 2), MAX_INSTANT)
+        return undefined
+      case 'addWallet':
+        // message and signature are for kind proven (stated on the fields): a watched
+        // wallet from a pool of ten, so the list stays under WALLETS_PER_USER_MAX (20)
+        // and a repeat is a 409, never a 422 of the limit.
+        if (path === 'kind') return fc.constant('watched')
+        if (path === 'address') return always(fc.constantFrom(...WATCH_POOL))
+        if (path === 'message' || path === 'signature') return null
+        return undefined
+      case 'updateWallet':
+        // the bounds also hold for a threshold given as a decimal string (stated on the field)
+        if (path === 'preferences.alertThresholds.healthFactor')
+          return fc.oneof(
+            fc.double({ min: 1, minExcluded: true, max: 10, noNaN: true }),
+            fc.constantFrom('1.5', '2', '10', null)
+          )
+        if (path === 'preferences.alertThresholds.liquidationProbability24h')
+          return fc.oneof(
+            fc.double({ min: 0.001, max: 1, noNaN: true }),
+            fc.constantFrom('0.001', '0.05', '1', null)
+          )
         return undefined
       case 'updateMe':
         // A zone PostgreSQL's time zone database knows.
