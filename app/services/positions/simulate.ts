@@ -1,3 +1,4 @@
+import { NotFoundError } from '#domain/shared/errors'
 import {
   priceChangeMap,
   simulatedAssets,
@@ -21,8 +22,10 @@ export async function simulateLatest(
   /** Which of the user's wallets; left out, the one holding that position. */
   walletAddress?: string
 ): Promise<SimulationResult & { snapshotId: string; snapshotAt: string; risk: RiskJson }> {
-  // No wallet holds it: the 404 of latestPosition, as before wallets.
+  // No wallet on the list holds it: a 404, as before wallets — never the last
+  // snapshot of a wallet taken off the list.
   const wallet = await positionWallet(userId, protocol, chainId, walletAddress)
+  if (!wallet) throw new NotFoundError('position')
   const position = await latestPosition(userId, protocol, chainId, wallet)
   const result = simulatePriceShock(
     {

@@ -171,4 +171,35 @@ test.group('Positions | a wallet on several lists (docs/adr/0014)', (group) => {
       [[wallet, 'proven', 'sign_in']]
     )
   })
+
+  test('a position only on a wallet taken off the list cannot be simulated: 404, not its old snapshot', async ({
+    client,
+    assert,
+  }) => {
+    const user = await UserFactory.create()
+    await addWallet(user.id, SECOND, 'proven')
+    const token = await userToken(user)
+    await client
+      .post('/api/v1/positions')
+      .bearerToken(token)
+      .json(snapshotBody({ walletAddress: SECOND }))
+      .then((r) => r.assertStatus(201))
+    const simulate = () =>
+      client
+        .post('/api/v1/positions/simulate')
+        .bearerToken(token)
+        .json({ protocol: 'aave_v3', chainId: 1, priceChanges: { WETH: '-0.1' } })
+    const before = await simulate()
+    before.assertStatus(200)
+    assert.equal(before.body().data.currentHealthFactor, '2.0625')
+
+    const wallet = await db
+      .from('user_wallets')
+      .where({ user_id: user.id, address: SECOND })
+      .firstOrFail()
+    ;(await client.delete(`/api/v1/me/wallets/${wallet.id}`).bearerToken(token)).assertStatus(204)
+    const after = await simulate()
+    after.assertStatus(404)
+    assert.equal(after.body().errors[0].code, 'E_NOT_FOUND')
+  })
 })
