@@ -2,7 +2,8 @@ import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import { DateTime } from 'luxon'
 import { UserFactory } from '#factories/user_factory'
-import { recordSnapshots, type SnapshotInput } from '#services/positions/record_snapshots'
+import { recordSnapshots } from '#services/positions/record_snapshots'
+import { randomWallet, walletSnapshot as snap } from '#tests/helpers/snapshots'
 import { replayInto } from '#services/events/replay'
 import { userToken } from '#tests/helpers/auth'
 import { integrated } from '#tests/helpers/events'
@@ -14,24 +15,7 @@ import { truncateAll } from '#tests/helpers/database'
  * Committed rows: events are sealed by the integrator after commit (ADR 0012).
  */
 
-const randomWallet = () =>
-  `0x${Array.from({ length: 40 }, () => Math.floor(Math.random() * 16).toString(16)).join('')}`
 const shouting = (wallet: string) => `0x${wallet.slice(2).toUpperCase()}`
-
-function snap(walletAddress: string, hf: number, minute: number): SnapshotInput {
-  const debt = (16500 / hf).toFixed(2)
-  return {
-    walletAddress,
-    protocol: 'aave_v3',
-    chainId: 1,
-    healthFactor: String(hf),
-    collateral: [
-      { symbol: 'WETH', amount: '10', valueUsd: '20000', liquidationThreshold: '0.825' },
-    ],
-    debt: [{ symbol: 'USDT', amount: debt, valueUsd: debt }],
-    snapshotAt: DateTime.fromISO('2026-11-01T00:00:00Z').plus({ minutes: minute }),
-  }
-}
 
 interface EventJson {
   aggregateType: string

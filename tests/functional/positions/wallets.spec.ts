@@ -5,7 +5,8 @@ import { DateTime } from 'luxon'
 import { decodeFunctionData, getAddress } from 'viem'
 import { UserFactory } from '#factories/user_factory'
 import { AAVE_V3_POOL_ABI } from '#domain/intents/transactions'
-import { recordSnapshots, type SnapshotInput } from '#services/positions/record_snapshots'
+import { recordSnapshots } from '#services/positions/record_snapshots'
+import { randomWallet, walletSnapshot as snap } from '#tests/helpers/snapshots'
 import { userToken } from '#tests/helpers/auth'
 import type { User } from '#models'
 
@@ -14,32 +15,8 @@ import type { User } from '#models'
  * takes `walletAddress`, and the bodies that name one position say which wallet's.
  */
 
-const randomWallet = () =>
-  `0x${Array.from({ length: 40 }, () => Math.floor(Math.random() * 16).toString(16)).join('')}`
 /** The same address in mixed case: filters take any case. */
 const shouting = (wallet: string) => `0x${wallet.slice(2).toUpperCase()}`
-
-/** 10 WETH at $2,000 (LT 0.825) against USDT: debt = 16500 / HF. */
-function snap(
-  walletAddress: string,
-  hf: number,
-  minute: number,
-  overrides: Partial<SnapshotInput> = {}
-): SnapshotInput {
-  const debt = (16500 / hf).toFixed(2)
-  return {
-    walletAddress,
-    protocol: 'aave_v3',
-    chainId: 1,
-    healthFactor: String(hf),
-    collateral: [
-      { symbol: 'WETH', amount: '10', valueUsd: '20000', liquidationThreshold: '0.825' },
-    ],
-    debt: [{ symbol: 'USDT', amount: debt, valueUsd: debt }],
-    snapshotAt: DateTime.fromISO('2026-11-01T00:00:00Z').plus({ minutes: minute }),
-    ...overrides,
-  }
-}
 
 /**
  * A user with two proven wallets (the sign-in one and w2) and a watched one
